@@ -1,0 +1,54 @@
+"""One analysis run: catalogue → scan (sources, formats, matching) → incidents. The CLI only wires this."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from loganalyzer import catalogue as cat
+from loganalyzer import incidents
+from loganalyzer.matching import Matcher
+from loganalyzer.scan import ScanOptions, scan
+from loganalyzer.severity import LEVELS, rank
+
+
+@dataclass
+class Options:
+    patterns: list[Path] = field(default_factory=list)
+    timezone: str = "UTC"
+    window_s: float = incidents.grouping.DEFAULT_WINDOW_S
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    min_severity: str = "info"
+    workers: int | None = None
+
+
+@dataclass
+class Analysis:
+    events: pl.DataFrame
+    incidents: pl.DataFrame
+    sources: pl.DataFrame
+    catalogue: cat.Catalogue
+
+
+def run(paths: list[str], opts: Options, catalogue: cat.Catalogue | None = None) -> Analysis:
+    """Analyze ``paths``; raises :class:`catalogue.CatalogueError` if the catalogue does not load."""
+    catalogue = catalogue or cat.load_or_raise(opts.patterns)
+    scan_opts = ScanOptions(timezone=opts.timezone)
+    if opts.workers:
+        scan_opts.workers = opts.workers
+    result = scan(paths, Matcher(catalogue), scan_opts)
+    events = result.events
+    if opts.since:
+        events = events.filter(pl.col("ts").is_null() | (pl.col("ts") >= opts.since))
+    if opts.until:
+        events = events.filter(pl.col("ts").is_null() | (pl.col("ts") <= opts.until))
+    events = incidents.group(events, catalogue, opts.window_s)
+    table = incidents.build(events, catalogue)
+    keep = [lvl for lvl in LEVELS if rank(lvl) >= rank(opts.min_severity)]
+    table = table.filter(pl.col("severity").is_in(keep))
+    events = events.filter(pl.col("incident_id").is_in(table["incident_id"].implode()))
+    return Analysis(events=events, incidents=table, sources=result.sources, catalogue=catalogue)

@@ -1,0 +1,22 @@
+"""The command line: one typer app, one module per command; heavy imports happen inside the commands."""
+
+from __future__ import annotations
+
+import typer
+
+from loganalyzer.cli import analyze, explain, patterns
+
+app = typer.Typer(
+    name="loganalyzer",
+    help="Find known etcd and Apache APISIX failures in logs, and say why they happen and how to fix them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("analyze")(analyze.analyze)
+app.command("explain")(explain.explain)
+app.add_typer(patterns.app, name="patterns")
+
+
+def main() -> None:
+    app()

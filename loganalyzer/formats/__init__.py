@@ -1,0 +1,1 @@
+"""Formats: collector wrappers (``wrappers``) and application line formats (``lines``), parsed vectorised."""

@@ -1,0 +1,116 @@
+"""The matcher: the catalogue compiled once and applied to frames of lines, vectorised in polars.
+
+Per frame: one case-insensitive literal scan picks candidate lines, each signature's regexes run on
+those candidates only, named groups become typed evidence, ``where`` conditions filter, and where
+several signatures match one line the most specific one wins (``overrides``, then severity).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import polars as pl
+
+from loganalyzer.catalogue import Catalogue, Signature
+from loganalyzer.catalogue.literals import escape, required_literals
+from loganalyzer.matching.conditions import condition
+from loganalyzer.matching.fields import typed
+from loganalyzer.severity import rank
+
+MATCH_SCHEMA = {"row": pl.Int64, "signature_id": pl.String, "fields": pl.String}
+
+
+def _escaped_variants(literal: str) -> set[str]:
+    """The literal as written, and as it appears inside one or two levels of JSON strings."""
+    once = json.dumps(literal)[1:-1]
+    twice = json.dumps(once)[1:-1]
+    return {literal, once, twice}
+
+
+@dataclass(frozen=True)
+class _Rule:
+    signature: Signature
+    regex: str
+    groups: tuple[str, ...]  # this regex's named groups
+    all_groups: tuple[str, ...]  # the named groups of all the signature's regexes
+
+
+class Matcher:
+    """A catalogue compiled for matching."""
+
+    def __init__(self, catalogue: Catalogue):
+        import regex as re_
+
+        self.catalogue = catalogue
+        self.rules: list[_Rule] = []
+        literals: set[str] = set()
+        for sig in catalogue:
+            per_regex = [tuple(re_.compile(rx).groupindex) for rx in sig.regexes]
+            all_groups = tuple(dict.fromkeys(g for groups in per_regex for g in groups))
+            for rx, groups in zip(sig.regexes, per_regex, strict=True):
+                self.rules.append(_Rule(sig, rx, groups, all_groups))
+                for lit in required_literals(rx) or ():
+                    literals |= _escaped_variants(lit)
+        # longest first so the alternation prefers full phrases; sorted for a stable pattern
+        self.literals = sorted(literals, key=lambda s: (-len(s), s))
+        self.prefilter = "(?i)" + "|".join(escape(lit) for lit in self.literals) if self.literals else None
+        self._overrides = pl.DataFrame(
+            [(s.id, o) for s in catalogue for o in s.overrides],
+            schema={"winner": pl.String, "loser": pl.String}, orient="row",
+        )
+        self._rank = pl.DataFrame(
+            {"signature_id": [s.id for s in catalogue], "_rank": [-rank(s.severity) for s in catalogue]},
+            schema={"signature_id": pl.String, "_rank": pl.Int64},
+        )
+
+    def candidates(self, text: pl.Expr) -> pl.Expr:
+        """True for lines that may match some signature (the cheap literal prefilter)."""
+        return text.str.contains(self.prefilter) if self.prefilter else pl.lit(False)
+
+    def _apply(self, frame: pl.DataFrame, rule: _Rule) -> pl.DataFrame:
+        hit = frame.filter(pl.col("text").str.contains(rule.regex))
+        if hit.is_empty():
+            return pl.DataFrame(schema=MATCH_SCHEMA)
+        sig = rule.signature
+        if rule.all_groups:
+            groups = (hit.select("row", pl.col("text").str.extract_groups(rule.regex).alias("g")).unnest("g")
+                      if rule.groups else hit.select("row"))
+            groups = groups.with_columns(
+                typed(pl.col(name) if name in rule.groups else pl.lit(None, pl.String),
+                      sig.fields.get(name, "str")).alias(name)
+                for name in rule.all_groups
+            )
+            if sig.where:
+                groups = groups.filter(condition(sig.where).fill_null(False))
+            fields = pl.struct(list(rule.all_groups)).struct.json_encode()
+            out = groups.select("row", pl.lit(sig.id).alias("signature_id"), fields.alias("fields"))
+        else:
+            out = hit.select("row", pl.lit(sig.id).alias("signature_id"), pl.lit("{}").alias("fields"))
+        return out.cast(MATCH_SCHEMA)
+
+    def match(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Matches in ``frame`` (columns ``row``, ``text``): one row per matched line, the winning signature."""
+        frame = frame.select("row", "text")
+        parts = [self._apply(frame, rule) for rule in self.rules]
+        found = pl.concat(parts) if parts else pl.DataFrame(schema=MATCH_SCHEMA)
+        if found.is_empty():
+            return found
+        found = found.unique(["row", "signature_id"], keep="first", maintain_order=True)
+        return self.resolve(found)
+
+    def resolve(self, found: pl.DataFrame) -> pl.DataFrame:
+        """Keep one signature per row: drop those another match overrides, then the most severe, then by id."""
+        if not self._overrides.is_empty():
+            pairs = found.select("row", pl.col("signature_id").alias("winner")).join(
+                found.select("row", pl.col("signature_id").alias("loser")), on="row"
+            ).join(self._overrides, on=["winner", "loser"], how="semi")
+            found = found.join(
+                pairs.select("row", pl.col("loser").alias("signature_id")), on=["row", "signature_id"], how="anti"
+            )
+        return (
+            found.join(self._rank, on="signature_id", how="left")
+            .sort(["row", "_rank", "signature_id"])
+            .unique("row", keep="first", maintain_order=True)
+            .drop("_rank")
+        )

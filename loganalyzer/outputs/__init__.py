@@ -1,0 +1,1 @@
+"""Outputs: the tables (Parquet/CSV/JSON Lines, written atomically) and the terminal summary."""

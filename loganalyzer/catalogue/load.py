@@ -6,6 +6,7 @@ and regexes readable (literal strings need no escaping), and reports syntax erro
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -52,10 +53,13 @@ class Catalogue:
 
 
 def _line_of(text: str, needle: str, default: int = 1) -> int:
-    """1-based line of the first occurrence of ``needle`` (a key or a value) in ``text``."""
-    for i, line in enumerate(text.splitlines(), 1):
-        if needle and needle in line:
-            return i
+    """1-based line of the first occurrence of ``needle`` (a value, as written or TOML-escaped) in ``text``."""
+    if not needle:
+        return default
+    for form in (needle, json.dumps(needle)[1:-1]):
+        for i, line in enumerate(text.splitlines(), 1):
+            if form in line:
+                return i
     return default
 
 
@@ -208,9 +212,11 @@ def parse_signature(path: Path) -> tuple[Signature | None, list[Problem]]:
         matches = _examples(examples.get("match", []), "match", problem)
         non_matches = _examples(examples.get("no_match", []), "no_match", problem)
         if not matches:
-            problem("examples", "at least one example line that must match is required")
+            problem("match" if "match" in examples else "examples",
+                    "at least one example line that must match is required")
         if not non_matches:
-            problem("examples", "at least one similar example line that must not match is required")
+            problem("no_match" if "no_match" in examples else "examples",
+                    "at least one similar example line that must not match is required")
         for ex in matches:
             for name in ex.fields:
                 if name not in groups:

@@ -74,7 +74,9 @@ def analyze(
     opts = analysis.Options(patterns=list(patterns or []), timezone=timezone, window_s=window_s,
                             since=since_t, until=until_t, min_severity=min_severity)
     result = analysis.run(paths, opts, catalogue)
-    console = Console(stderr=False, quiet=quiet)
+    console = Console(quiet=quiet)
+    if not console.is_terminal:
+        console = Console(quiet=quiet, width=160)
     written = write_all(result, out, fmts)
     for row in result.sources.filter(result.sources["status"] != "ok").iter_rows(named=True):
         err(f"{row['source']}: {row['status']}: {row['error']}")

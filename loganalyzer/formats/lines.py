@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import polars as pl
+import regex
 
 from loganalyzer.formats import timestamps as T
 
@@ -38,7 +39,9 @@ class LineFormat:
 
     def columns(self, text: pl.Expr, tz: str) -> dict[str, pl.Expr]:
         g = text.str.extract_groups(self.regex)
+        names = regex.compile(self.regex).groupindex
         ts = g.struct.field("ts") if self.ts_format else pl.lit(None, pl.String)
+        level = g.struct.field("level") if "level" in names else pl.lit(None, pl.String)
         if self.ts_format is None:
             parsed = pl.lit(None, T.UTC_DTYPE)
         elif self.ts_has_zone:
@@ -48,7 +51,7 @@ class LineFormat:
         return {
             "matched": g.struct.field("msg").is_not_null(),
             "ts": parsed,
-            "level": g.struct.field("level").replace_strict(LEVEL_MAP, default=None, return_dtype=pl.String),
+            "level": level.replace_strict(LEVEL_MAP, default=None, return_dtype=pl.String),
             "message": g.struct.field("msg"),
         }
 

@@ -13,6 +13,7 @@ from loganalyzer.sources.discover import Source
 CHUNK_BYTES = 32 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
 BINARY_PROBE = 8192
+BLOCK_BYTES = 64 * 1024  # read unit: a corrupt stream loses at most this much before the damage
 LINES_SCHEMA = {"line": pl.Int64, "raw": pl.String}
 
 
@@ -71,18 +72,17 @@ class Reader:
         next_line = 1
         carry = b""
         first = True
+        failed = False
         while True:
-            try:
-                block = stream.read(self.chunk_bytes)
-            except DECOMPRESSION_ERRORS as exc:
-                self.stats.status = "partial"
-                self.stats.error = f"{self.stats.compression or 'stream'} data truncated or corrupt: {exc}"
-                block = b""
+            block = b""
+            if not failed:
+                block, failed = self._read(stream)
             if first:
                 first = False
                 self.head = block[:BINARY_PROBE]
                 if not block:
-                    self.stats.status, self.stats.error = "skipped", "empty file"
+                    if not failed:
+                        self.stats.status, self.stats.error = "skipped", "empty file"
                     return
                 if b"\x00" in self.head:
                     self.stats.status, self.stats.error = "skipped", "binary file (NUL bytes); not a text log"
@@ -100,6 +100,21 @@ class Reader:
             chunk = data[: cut + 1]
             yield self._emit(chunk, next_line)
             next_line += chunk.count(b"\n")
+
+    def _read(self, stream) -> tuple[bytes, bool]:
+        """Up to ``chunk_bytes`` in small blocks; on damage, what was read so far and True."""
+        buf = bytearray()
+        while len(buf) < self.chunk_bytes:
+            try:
+                block = stream.read(min(BLOCK_BYTES, self.chunk_bytes - len(buf)))
+            except DECOMPRESSION_ERRORS as exc:
+                self.stats.status = "partial"
+                self.stats.error = f"{self.stats.compression or 'stream'} data truncated or corrupt: {exc}"
+                return bytes(buf), True
+            if not block:
+                break
+            buf += block
+        return bytes(buf), False
 
     def _emit(self, chunk: bytes, first_line: int) -> pl.DataFrame:
         self.stats.bytes += len(chunk)

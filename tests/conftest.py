@@ -1,0 +1,51 @@
+"""Shared fixtures: repository paths, the shipped catalogue, and a generated log bundle with ground truth."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_LOGS = REPO / "sample_logs"
+
+
+def shared_dir() -> Path | None:
+    for candidate in (REPO.parent / "shared", Path("/work/shared")):
+        if (candidate / "bench" / "gen_corpus.py").is_file():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    from loganalyzer.catalogue import load_or_raise
+
+    return load_or_raise()
+
+
+def generate(out: Path, size_mb: float, plain: bool) -> dict:
+    shared = shared_dir()
+    if shared is None:
+        pytest.fail("../shared/bench/gen_corpus.py is missing; the corpus tests need it")
+    args = [sys.executable, str(shared / "bench" / "gen_corpus.py"), str(out), "--size-mb", str(size_mb)]
+    subprocess.run([*args, "--plain"] if plain else args, check=True, capture_output=True)
+    return json.loads((out / "truth.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def plain_bundle(tmp_path_factory) -> tuple[Path, dict]:
+    """A ~4 MB uncompressed bundle from gen_corpus.py and its truth."""
+    out = tmp_path_factory.mktemp("bundle-plain")
+    return out / "logs", generate(out, 4, plain=True)
+
+
+@pytest.fixture(scope="session")
+def plain_analysis(plain_bundle, catalogue):
+    from loganalyzer import analysis
+
+    logs, _ = plain_bundle
+    return analysis.run([str(logs)], analysis.Options(), catalogue)

@@ -1,12 +1,18 @@
-"""Opening a stream and undoing its compression, recognised by content (magic bytes), not by name."""
+"""Opening a stream and undoing its compression, recognised by content (magic bytes), not by name.
+
+One decoder serves gzip, bzip2, xz and zstd through their incremental decompressor objects, so
+concatenated members are followed and a truncated or corrupt stream still yields everything that
+could be decoded before the damage (then raises :class:`TruncatedStream`).
+"""
 
 from __future__ import annotations
 
 import bz2
-import gzip
 import io
 import lzma
-from typing import BinaryIO
+import zlib
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 MAGIC = (
     (b"\x1f\x8b", "gzip"),
@@ -14,6 +20,25 @@ MAGIC = (
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x28\xb5\x2f\xfd", "zstd"),
 )
+READ_BYTES = 256 * 1024
+
+
+class TruncatedStream(EOFError):
+    """The compressed stream ended early or is corrupt; what came before was delivered."""
+
+
+def _zstd() -> Any:
+    import zstandard
+
+    return zstandard.ZstdDecompressor().decompressobj()
+
+
+DECODERS: dict[str, Callable[[], Any]] = {
+    "gzip": lambda: zlib.decompressobj(wbits=16 + zlib.MAX_WBITS),
+    "bzip2": bz2.BZ2Decompressor,
+    "xz": lzma.LZMADecompressor,
+    "zstd": _zstd,
+}
 
 
 def sniff(head: bytes) -> str | None:
@@ -24,22 +49,59 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+class _Decoded(io.RawIOBase):
+    """The decompressed bytes of ``raw``, member after member."""
+
+    def __init__(self, raw: BinaryIO, kind: str):
+        self.raw, self.kind = raw, kind
+        self.decoder = DECODERS[kind]()
+        self.pending = b""
+        self.offset = 0
+        self.done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _next(self) -> bytes:
+        while True:
+            data = self.raw.read(READ_BYTES)
+            if not data:
+                if not getattr(self.decoder, "eof", True):
+                    self.done = True
+                    raise TruncatedStream(f"{self.kind} stream ends before its end marker")
+                self.done = True
+                return b""
+            try:
+                out = self.decoder.decompress(data)
+                while getattr(self.decoder, "eof", False) and self.decoder.unused_data:
+                    rest = self.decoder.unused_data
+                    if not sniff(rest[:8]) and not rest.strip(b"\x00"):
+                        break  # trailing zero padding
+                    self.decoder = DECODERS[self.kind]()
+                    out += self.decoder.decompress(rest)
+            except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+                self.done = True
+                raise TruncatedStream(f"corrupt {self.kind} data: {exc}") from exc
+            if out:
+                return out
+
+    def readinto(self, buffer) -> int:
+        if self.offset >= len(self.pending) and not self.done:
+            self.pending, self.offset = self._next(), 0
+        n = min(len(buffer), len(self.pending) - self.offset)
+        buffer[:n] = memoryview(self.pending)[self.offset:self.offset + n]
+        self.offset += n
+        return n
+
+
 def decompressed(raw: BinaryIO) -> tuple[BinaryIO, str | None]:
-    """``raw`` wrapped in its decompressor (concatenated members and frames included)."""
+    """``raw`` with its compression undone, and the compression's name (None if plain)."""
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
     kind = sniff(buffered.peek(8)[:8])
-    if kind == "gzip":
-        return gzip.GzipFile(fileobj=buffered), kind  # type: ignore[return-value]
-    if kind == "bzip2":
-        return bz2.BZ2File(buffered), kind  # type: ignore[return-value]
-    if kind == "xz":
-        return lzma.LZMAFile(buffered), kind  # type: ignore[return-value]
-    if kind == "zstd":
-        import zstandard
-
-        return zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True), kind
-    return buffered, None
+    if kind is None:
+        return buffered, None
+    return _Decoded(buffered, kind), kind  # type: ignore[return-value]
 
 
-# What a truncated or corrupt compressed stream raises while being read.
-DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (EOFError, OSError, lzma.LZMAError, gzip.BadGzipFile)
+# What reading a damaged source raises.
+DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (TruncatedStream, OSError)

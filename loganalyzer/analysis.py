@@ -31,6 +31,8 @@ class Analysis:
     events: pl.DataFrame
     incidents: pl.DataFrame
     sources: pl.DataFrame
+    unmatched: pl.DataFrame
+    hosts: pl.DataFrame
     catalogue: cat.Catalogue
 
 
@@ -47,8 +49,9 @@ def run(paths: list[str], opts: Options, catalogue: cat.Catalogue | None = None)
     if opts.until:
         events = events.filter(pl.col("ts").is_null() | (pl.col("ts") <= opts.until))
     events = incidents.group(events, catalogue, opts.window_s)
-    table = incidents.build(events, catalogue)
+    table = incidents.build(events, catalogue, result.versions)
     keep = [lvl for lvl in LEVELS if rank(lvl) >= rank(opts.min_severity)]
     table = table.filter(pl.col("severity").is_in(keep))
     events = events.filter(pl.col("incident_id").is_in(table["incident_id"].implode()))
-    return Analysis(events=events, incidents=table, sources=result.sources, catalogue=catalogue)
+    return Analysis(events=events, incidents=table, sources=result.sources, unmatched=result.unmatched,
+                    hosts=result.versions, catalogue=catalogue)

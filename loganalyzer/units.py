@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import regex
 
 _DURATION_PART = regex.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)")
@@ -37,10 +39,8 @@ def human_duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f}h"
 
 
-def parse_time(text: str, now: "datetime.datetime | None" = None) -> "datetime.datetime":
+def parse_time(text: str, now: datetime.datetime | None = None) -> datetime.datetime:
     """An ISO time (``2026-11-27T10:00``, zone-less means UTC) or a relative one (``2h``, ``1d``) before ``now``."""
-    import datetime
-
     now = now or datetime.datetime.now(datetime.UTC)
     seconds = parse_duration(text)
     if seconds is not None:

@@ -40,7 +40,8 @@ def test_zap_timestamp_variants(line, expected):
 
 
 def test_zap_with_invalid_json_still_yields_level_and_message():
-    row = parse_one('{"level":"warn","ts":"xxxx-xx-xxTxx:0x:xx.xxxZ","msg":"slow fdatasync","requested-revision":5x8zzz89}')
+    row = parse_one('{"level":"warn","ts":"xxxx-xx-xxTxx:0x:xx.xxxZ","msg":"slow fdatasync",'
+                    '"requested-revision":5x8zzz89}')
     assert row["format"] == "zap"
     assert row["level"] == "warn"
     assert row["message"] == "slow fdatasync"
@@ -114,7 +115,8 @@ def test_cri_wrapper():
 
 
 def test_docker_json_wrapper_decodes_escaped_line():
-    line = r'{"log":"{\"level\":\"warn\",\"msg\":\"slow fdatasync\"}\n","stream":"stderr","time":"2023-03-03T01:45:11.871652001Z"}'
+    line = (r'{"log":"{\"level\":\"warn\",\"msg\":\"slow fdatasync\"}\n","stream":"stderr",'
+            r'"time":"2023-03-03T01:45:11.871652001Z"}')
     name, row = unwrap_one(line)
     assert name == "docker_json"
     assert row["text"] == '{"level":"warn","msg":"slow fdatasync"}'

@@ -8,7 +8,7 @@ to a small set of candidates.
 from __future__ import annotations
 
 import re
-import re._constants as C  # noqa: N812
+import re._constants as C
 import re._parser as sre
 
 MIN_LITERAL = 4

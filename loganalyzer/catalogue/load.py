@@ -265,7 +265,8 @@ def load(folders: Iterable[Path] | None = None, *, include_shipped: bool = True)
         for other in sig.overrides:
             if other not in cat.signatures:
                 text = sig.file.read_text() if sig.file else ""
-                problems.append(Problem(sig.file or Path("?"), _line_of(text, other), f"overrides unknown id '{other}'"))
+                problems.append(
+                    Problem(sig.file or Path("?"), _line_of(text, other), f"overrides unknown id '{other}'"))
     return cat, problems
 
 

@@ -80,7 +80,7 @@ def analyze(
     written = write_all(result, out, fmts)
     for row in result.sources.filter(result.sources["status"] != "ok").iter_rows(named=True):
         err(f"{row['source']}: {row['status']}: {row['error']}")
-    terminal.summary(console, result.incidents, result.sources, out, written)
+    terminal.summary(console, result.incidents, result.sources, out, written, result.unmatched)
     if result.sources.filter(result.sources["status"].is_in(["ok", "partial"])).is_empty():
         err("no input could be read")
         raise typer.Exit(EXIT_NO_INPUT)

@@ -8,6 +8,7 @@ from loganalyzer.catalogue import Catalogue
 from loganalyzer.formats.timestamps import UTC_DTYPE
 from loganalyzer.incidents import evidence as ev
 from loganalyzer.incidents.render import render
+from loganalyzer.incidents.versions import context as version_context
 from loganalyzer.severity import LEVELS
 
 INCIDENT_SCHEMA = {
@@ -19,7 +20,7 @@ INCIDENT_SCHEMA = {
 }
 
 
-def build(events: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
+def build(events: pl.DataFrame, catalogue: Catalogue, versions: pl.DataFrame | None = None) -> pl.DataFrame:
     """Incidents from events that carry ``incident_id``; incidents below a signature's ``min_count`` are dropped."""
     if events.is_empty():
         return pl.DataFrame(schema=INCIDENT_SCHEMA)
@@ -38,6 +39,11 @@ def build(events: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
             continue
         found = evidence.get(row["incident_id"], {})
         context = {**found, "host": row["host"], "count": row["count"]}
+        if versions is not None:
+            for component in ("etcd", "apisix"):
+                context.update(version_context(component, row["host"] if component == sig.component else None,
+                                               sig.fixed_in if component in (sig.fixed_in or "") else None,
+                                               versions))
         rows.append({
             **row, "title": sig.title, "component": sig.component, "severity": sig.severity,
             "evidence": ev.to_json(found), "root_cause": render(sig.root_cause, context),

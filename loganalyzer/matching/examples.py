@@ -62,8 +62,8 @@ def check(catalogue: Catalogue, only: Iterable[Signature] | None = None) -> list
         short = r["raw"] if len(r["raw"]) <= 100 else r["raw"][:97] + "..."
         if r["kind"] == "match":
             if got != sig.id:
-                why = (f"reported as {got}" if got else
-                       "not matched" + ("" if r["row"] in prefiltered else " (not even preselected by the literal prefilter)"))
+                unselected = "" if r["row"] in prefiltered else " (not even preselected by the literal prefilter)"
+                why = f"reported as {got}" if got else "not matched" + unselected
                 problems.append(Problem(path, line, f"example must match {sig.id} but is {why}: {short}"))
                 continue
             for name, want in r["expect"].fields.items():

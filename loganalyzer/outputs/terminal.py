@@ -19,7 +19,7 @@ def _when(value) -> str:
 
 
 def summary(console: Console, incidents: pl.DataFrame, sources: pl.DataFrame, out_dir: Path | None,
-            written: list[Path]) -> None:
+            written: list[Path], unmatched: pl.DataFrame | None = None) -> None:
     read = sources.filter(pl.col("status").is_in(["ok", "partial"]))
     console.print(
         f"Read {read.height} file(s), {int(read['lines'].sum() or 0):,} lines, "
@@ -48,5 +48,9 @@ def summary(console: Console, incidents: pl.DataFrame, sources: pl.DataFrame, ou
                           f" — {row['host'] or '?'} ×{row['count']}")
             console.print(f"[bold]Why:[/] {row['root_cause']}")
             console.print(f"[bold]Fix:[/] {row['fix']}")
+    if unmatched is not None and unmatched.height:
+        console.print(f"\n[bold]Unknown warnings and errors[/] (no signature; {unmatched.height} template(s)):")
+        for row in unmatched.head(5).iter_rows(named=True):
+            console.print(f"  {row['count']:>6} × [{row['level']}] {row['template'][:140]}")
     if written:
         console.print(f"\nTables written to {out_dir}: " + ", ".join(p.name for p in written))

@@ -11,8 +11,10 @@ EVENT_COLUMNS = ("source", "line", "ts", "level", "format", "host", "signature_i
 
 
 def write_all(result, out_dir: Path, formats: tuple[str, ...]) -> list[Path]:
-    """Write incidents, events and sources; return the paths written."""
+    """Write incidents, events, sources, unmatched templates and hosts; return the paths written."""
     written = write_table(result.incidents, out_dir, "incidents", formats)
     written += write_table(result.events.select(EVENT_COLUMNS), out_dir, "events", formats)
     written += write_table(result.sources, out_dir, "sources", formats)
+    written += write_table(result.unmatched, out_dir, "unmatched", formats)
+    written += write_table(result.hosts, out_dir, "hosts", formats)
     return written

@@ -50,6 +50,7 @@ def run(paths: list[str], opts: Options, catalogue: cat.Catalogue | None = None)
         events = events.filter(pl.col("ts").is_null() | (pl.col("ts") <= opts.until))
     events = incidents.group(events, catalogue, opts.window_s)
     table = incidents.build(events, catalogue, result.versions)
+    table = incidents.correlate(table, catalogue.rules)
     keep = [lvl for lvl in LEVELS if rank(lvl) >= rank(opts.min_severity)]
     table = table.filter(pl.col("severity").is_in(keep))
     events = events.filter(pl.col("incident_id").is_in(table["incident_id"].implode()))

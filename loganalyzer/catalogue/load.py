@@ -41,6 +41,7 @@ class Catalogue:
 
     signatures: dict[str, Signature] = field(default_factory=dict)
     folders: list[Path] = field(default_factory=list)
+    rules: list = field(default_factory=list)  # correlation rules (catalogue.correlations.Rule)
 
     def __iter__(self):
         return iter(self.signatures.values())
@@ -261,6 +262,16 @@ def load(folders: Iterable[Path] | None = None, *, include_shipped: bool = True)
                 continue
             seen[sig.id] = path
             cat.signatures[sig.id] = sig
+    from loganalyzer.catalogue.correlations import load_rules
+
+    cat.rules, rule_problems = load_rules(cat.folders)
+    problems.extend(rule_problems)
+    for rule in cat.rules:
+        for sig_id in (*rule.cause, *rule.symptoms):
+            if sig_id not in cat.signatures:
+                path = next(f / CORRELATIONS_FILE for f in cat.folders if (f / CORRELATIONS_FILE).is_file())
+                problems.append(Problem(path, _line_of(path.read_text(), f'"{sig_id}"'),
+                                        f"rule '{rule.id}' names unknown signature '{sig_id}'"))
     for sig in cat:
         for other in sig.overrides:
             if other not in cat.signatures:

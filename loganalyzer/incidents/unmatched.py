@@ -79,7 +79,7 @@ def merge(parts: list[pl.DataFrame]) -> pl.DataFrame:
         pl.concat(parts)
         .group_by("template", "level", "component")
         .agg(
-            pl.col("count").sum(), pl.col("hosts").flatten().unique().sort(),
+            pl.col("count").sum(), pl.col("hosts").list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
             pl.col("first_seen").min(), pl.col("last_seen").max(),
             pl.col("sample").sort_by("first_seen", nulls_last=True).first(),
         )

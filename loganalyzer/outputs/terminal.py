@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from loganalyzer.severity import LEVELS
@@ -48,9 +49,17 @@ def summary(console: Console, incidents: pl.DataFrame, sources: pl.DataFrame, ou
                           f" — {row['host'] or '?'} ×{row['count']}")
             console.print(f"[bold]Why:[/] {row['root_cause']}")
             console.print(f"[bold]Fix:[/] {row['fix']}")
+    if "role" in incidents.columns:
+        by_id = {r["incident_id"]: r for r in incidents.iter_rows(named=True)}
+        for cause in incidents.filter(pl.col("role") == "cause").iter_rows(named=True):
+            symptoms = [by_id[i] for i in cause["related"] if i in by_id]
+            if symptoms:
+                console.print(f"\n[bold]Chain:[/] {escape(cause['chain'] or '')}")
+                console.print(f"  {cause['signature_id']} ({cause['host'] or '?'}) → "
+                              + ", ".join(f"{s['signature_id']} ({s['host'] or '?'})" for s in symptoms))
     if unmatched is not None and unmatched.height:
         console.print(f"\n[bold]Unknown warnings and errors[/] (no signature; {unmatched.height} template(s)):")
         for row in unmatched.head(5).iter_rows(named=True):
-            console.print(f"  {row['count']:>6} × [{row['level']}] {row['template'][:140]}")
+            console.print(f"  {row['count']:>6} × {escape('[' + row['level'] + ']')} {escape(row['template'][:140])}")
     if written:
         console.print(f"\nTables written to {out_dir}: " + ", ".join(p.name for p in written))

@@ -66,8 +66,8 @@ RULE = Rule("r", "mTLS gateway", (SIG,), ("apisix.etcd_tls_bad_certificate",), 6
 
 
 def test_correlation_links_cause_and_symptom_within_the_window():
-    out = correlate(incident_rows(("c", SIG, "etcd-1", 0, 20), ("s", "apisix.etcd_tls_bad_certificate", "apisix-b", 25, 40)),
-                    [RULE])
+    pair = incident_rows(("c", SIG, "etcd-1", 0, 20), ("s", "apisix.etcd_tls_bad_certificate", "apisix-b", 25, 40))
+    out = correlate(pair, [RULE])
     rows = {r["incident_id"]: r for r in out.iter_rows(named=True)}
     assert rows["c"]["related"] == ["s"] and rows["s"]["related"] == ["c"]
     assert (rows["c"]["role"], rows["s"]["role"]) == ("cause", "symptom")
@@ -128,7 +128,8 @@ def test_unmatched_templates_group_lines_and_keep_stable_ids():
     lines = pl.DataFrame({
         "format": ["zap", "zap", "zap", "zap"], "level": ["warn", "warn", "info", "error"],
         "host": ["a", "b", "a", "a"], "ts": [T0, T0 + dt.timedelta(minutes=1), T0, T0],
-        "message": ["lost peer 10.0.0.1:2380", "lost peer 10.0.0.2:2380", "fine 1", "boom"], "raw": ["r1", "r2", "r3", "r4"],
+        "message": ["lost peer 10.0.0.1:2380", "lost peer 10.0.0.2:2380", "fine 1", "boom"],
+        "raw": ["r1", "r2", "r3", "r4"],
     })
     table = merge([summarise(lines)])
     top = table.row(0, named=True)

@@ -6,9 +6,9 @@ import json
 
 import polars as pl
 import pytest
-from conftest import SAMPLE_LOGS
 from typer.testing import CliRunner
 
+from conftest import SAMPLE_LOGS
 from loganalyzer.cli import app
 
 SPEC_INCIDENT_COLUMNS = ["incident_id", "signature_id", "title", "component", "severity", "host", "first_seen",

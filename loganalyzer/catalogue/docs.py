@@ -32,3 +32,30 @@ def catalogue_markdown(catalogue: Catalogue, component: str) -> str:
         *(f"| [`{s.id}`](#{s.id.replace('.', '')}) | {s.severity} | {s.title} |" for s in sigs), "",
     ]
     return "\n".join(head + [signature_markdown(s) for s in sigs])
+
+
+COMPONENTS = ("etcd", "apisix")
+
+
+def write_docs(catalogue: Catalogue, folder) -> list:
+    """Write ``<folder>/<component>.md`` for every component; return the paths."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for component in COMPONENTS:
+        path = folder / f"{component}.md"
+        path.write_text(catalogue_markdown(catalogue, component), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+if __name__ == "__main__":
+    import sys
+
+    from loganalyzer.catalogue.load import load_or_raise, shipped_dir
+
+    target = sys.argv[1] if len(sys.argv) > 1 else shipped_dir().parent / "docs" / "signatures"
+    for written in write_docs(load_or_raise(), target):
+        print(written)

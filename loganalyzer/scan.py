@@ -1,7 +1,8 @@
 """The scan: every source read in chunks, unwrapped, matched and parsed into one events frame.
 
 sources → formats → matching, per file; files are scanned in parallel threads (polars releases the
-GIL), each file's chunks in order, so memory stays bounded by chunk size × workers.
+GIL), each file's chunks in order, so memory stays bounded by chunk size × workers. An archive is one
+unit of work whose members are scanned in turn, read in place.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from loganalyzer.formats import lines, versions, wrappers
+from loganalyzer.formats import lines, multiline, versions, wrappers
 from loganalyzer.formats.timestamps import UTC_DTYPE
 from loganalyzer.incidents import unmatched
 from loganalyzer.matching import Matcher
-from loganalyzer.sources import Source, discover
+from loganalyzer.sources import Skipped, Source, archives, discover
+from loganalyzer.sources.decompress import DECOMPRESSION_ERRORS, decompressed
 from loganalyzer.sources.hosts import host_from_path
-from loganalyzer.sources.read import Reader
+from loganalyzer.sources.read import CHUNK_BYTES, Reader
 
 EVENT_SCHEMA = {
     "source": pl.String, "line": pl.Int64, "ts": UTC_DTYPE, "level": pl.String, "format": pl.String,
@@ -28,15 +30,16 @@ EVENT_SCHEMA = {
 }
 SOURCE_SCHEMA = {
     "source": pl.String, "format": pl.String, "bytes": pl.Int64, "lines": pl.Int64, "events": pl.Int64,
-    "status": pl.String, "error": pl.String,
+    "status": pl.String, "error": pl.String, "note": pl.String,
 }
+MAX_ARCHIVE_DEPTH = 3
 
 
 @dataclass
 class ScanOptions:
     timezone: str = "UTC"
     workers: int = max(os.cpu_count() or 1, 1)
-    chunk_bytes: int | None = None
+    chunk_bytes: int = CHUNK_BYTES
 
 
 @dataclass
@@ -48,25 +51,37 @@ class ScanResult:
 
 
 @dataclass
-class _SourceScan:
+class SourceScan:
+    """What scanning one source (a file or an archive member) found."""
+
     events: pl.DataFrame
     row: dict
     unmatched: list[pl.DataFrame] = field(default_factory=list)
     versions: list[pl.DataFrame] = field(default_factory=list)
+    read_bytes: int = 0  # decompressed bytes consumed, for incremental state
 
 
-def _scan_source(source: Source, matcher: Matcher, opts: ScanOptions) -> _SourceScan:
-    reader = Reader(source, opts.chunk_bytes) if opts.chunk_bytes else Reader(source)
-    year = dt.datetime.fromtimestamp(source.mtime or 0, dt.UTC).year
+def _row(name: str, status: str, error: str | None, **extra) -> dict:
+    return {"source": name, "format": None, "bytes": 0, "lines": 0, "events": 0, "status": status,
+            "error": error, "note": None, **extra}
+
+
+def _problem(name: str, status: str, error: str) -> SourceScan:
+    return SourceScan(pl.DataFrame(schema=EVENT_SCHEMA), _row(name, status, error))
+
+
+def _scan_lines(source: Source, stream, compression: str | None, matcher: Matcher, opts: ScanOptions) -> SourceScan:
+    reader = Reader(source, opts.chunk_bytes, compression)
+    year = dt.datetime.fromtimestamp(source.mtime or dt.datetime.now(dt.UTC).timestamp(), dt.UTC).year
     ctx = wrappers.Context(tz=opts.timezone, year=year)
     wrapper: wrappers.Wrapper | None = None
     inner_formats: set[str] = set()
     parts: list[pl.DataFrame] = []
-    out = _SourceScan(pl.DataFrame(schema=EVENT_SCHEMA), {})
+    out = SourceScan(pl.DataFrame(schema=EVENT_SCHEMA), {})
     host = source.host_hint or host_from_path(source.name)
     raw = pl.col("raw")
     hint = matcher.candidates(raw) | raw.str.contains(unmatched.LEVEL_HINT) | raw.str.contains(versions.HINT)
-    for frame in reader.frames():
+    for frame in reader.frames(stream):
         if wrapper is None:
             wrapper = wrappers.detect(frame["raw"].head(wrappers.SNIFF_LINES).to_list())
         cand = frame.filter(hint)
@@ -87,6 +102,7 @@ def _scan_source(source: Source, matcher: Matcher, opts: ScanOptions) -> _Source
         ev = parsed.filter(pl.col("signature_id").is_not_null())
         if ev.is_empty():
             continue
+        ev = multiline.attach_blocks(ev, frame, wrapper, ctx)
         inner_formats.update(ev["format"].str.split("/").list.last().unique().to_list())
         parts.append(ev.select(list(EVENT_SCHEMA)))
     events = pl.concat(parts) if parts else pl.DataFrame(schema=EVENT_SCHEMA)
@@ -95,45 +111,74 @@ def _scan_source(source: Source, matcher: Matcher, opts: ScanOptions) -> _Source
         inner = "+".join(sorted(inner_formats))
         fmt = inner if fmt == "plain" else f"{fmt}/{inner}"
     stats = reader.stats
+    if compression:
+        fmt = f"{compression}:{fmt}" if fmt else compression
     out.row = {"source": source.name, "format": fmt, "bytes": stats.bytes, "lines": stats.lines,
-               "events": events.height, "status": stats.status, "error": stats.error}
+               "events": events.height, "status": stats.status, "error": stats.error,
+               "note": "; ".join(stats.notes) if stats.notes else None}
+    out.read_bytes = source.resume_bytes + stats.bytes
     out.events = events.cast(EVENT_SCHEMA)
     return out
 
 
-def _scan_safely(source: Source, matcher: Matcher, opts: ScanOptions) -> _SourceScan:
-    """Scan one source; an unexpected failure becomes an ``error`` row instead of ending the run."""
+def _scan_stream(source: Source, raw, matcher: Matcher, opts: ScanOptions, depth: int) -> list[SourceScan]:
+    stream, compression = decompressed(raw)
     try:
-        return _scan_source(source, matcher, opts)
+        head = stream.peek(512)[:512]
+    except DECOMPRESSION_ERRORS as exc:
+        return [_problem(source.name, "error", f"{compression or 'stream'} data corrupt: {exc}")]
+    kind = archives.kind(head)
+    if kind is None or depth >= MAX_ARCHIVE_DEPTH:
+        return [_scan_lines(source, stream, compression, matcher, opts)]
+    out: list[SourceScan] = []
+    for member in archives.members(source, stream, kind):
+        if isinstance(member, Skipped):
+            out.append(_problem(member.name, member.status, member.reason))
+            continue
+        with member.opener() as handle:
+            out += _scan_stream(member, handle, matcher, opts, depth + 1)
+    return out or [_problem(source.name, "skipped", f"{kind} archive without regular files")]
+
+
+def scan_source(source: Source, matcher: Matcher, opts: ScanOptions) -> list[SourceScan]:
+    """Scan one source (an archive gives one result per member); failures become rows, never exceptions."""
+    try:
+        raw = source.opener()
+    except OSError as exc:
+        return [_problem(source.name, "error", f"cannot open: {exc.strerror or exc}")]
+    try:
+        with raw:
+            return _scan_stream(source, raw, matcher, opts, 0)
     except Exception as exc:  # a bug or an unforeseen input must not lose the other files
-        row = {"source": source.name, "format": None, "bytes": 0, "lines": 0, "events": 0, "status": "error",
-               "error": f"internal error while reading: {type(exc).__name__}: {exc}"}
-        return _SourceScan(pl.DataFrame(schema=EVENT_SCHEMA), row)
+        return [_problem(source.name, "error", f"internal error while reading: {type(exc).__name__}: {exc}")]
+
+
+def combine(skipped: list[Skipped], scans: list[SourceScan]) -> ScanResult:
+    """One result from the per-source scans (in any order) and the paths that were not read."""
+    rows = [_row(s.name, s.status, s.reason) for s in skipped] + [s.row for s in scans]
+    events = pl.concat([s.events for s in scans]) if scans else pl.DataFrame(schema=EVENT_SCHEMA)
+    found_versions = [pl.DataFrame(schema=versions.VERSION_SCHEMA)] + [v for s in scans for v in s.versions]
+    seen_versions = (pl.concat(found_versions).group_by("host", "component", "version")
+                     .agg(pl.col("first_seen").min()).sort("host", "component", "first_seen"))
+    return ScanResult(
+        events=events.sort("source", "line"),
+        sources=pl.DataFrame(rows, schema=SOURCE_SCHEMA).sort("source"),
+        unmatched=unmatched.merge([u for s in scans for u in s.unmatched]),
+        versions=seen_versions,
+    )
 
 
 def scan(paths: list[str], matcher: Matcher, opts: ScanOptions | None = None,
-         on_source: Callable[[dict], None] | None = None) -> ScanResult:
-    """Read every file under ``paths`` and return the matched events and one row per source."""
+         on_source: Callable[[dict], None] | None = None, sources: list[Source] | None = None) -> ScanResult:
+    """Read every file under ``paths`` (or the given ``sources``) into events and one row per source."""
     opts = opts or ScanOptions()
     found = discover(paths)
-    rows = [{"source": s.name, "format": None, "bytes": 0, "lines": 0, "events": 0, "status": s.status,
-             "error": s.reason} for s in found.skipped]
-    for row in rows:
-        if on_source:
-            on_source(row)
-    parts: list[pl.DataFrame] = []
-    templates: list[pl.DataFrame] = []
-    found_versions: list[pl.DataFrame] = [pl.DataFrame(schema=versions.VERSION_SCHEMA)]
+    todo = found.sources if sources is None else sources
+    scans: list[SourceScan] = []
     with ThreadPoolExecutor(max_workers=opts.workers) as pool:
-        for part in pool.map(lambda s: _scan_safely(s, matcher, opts), found.sources):
-            parts.append(part.events)
-            templates += part.unmatched
-            found_versions += part.versions
-            rows.append(part.row)
-            if on_source:
-                on_source(part.row)
-    events = pl.concat(parts) if parts else pl.DataFrame(schema=EVENT_SCHEMA)
-    sources = pl.DataFrame(rows, schema=SOURCE_SCHEMA)
-    seen_versions = (pl.concat(found_versions).group_by("host", "component", "version")
-                     .agg(pl.col("first_seen").min()).sort("host", "component", "first_seen"))
-    return ScanResult(events=events, sources=sources, unmatched=unmatched.merge(templates), versions=seen_versions)
+        for part in pool.map(lambda s: scan_source(s, matcher, opts), todo):
+            scans += part
+            for s in part:
+                if on_source:
+                    on_source(s.row)
+    return combine(found.skipped, scans)

@@ -2,7 +2,7 @@
 
 One decoder serves gzip, bzip2, xz and zstd through their incremental decompressor objects, so
 concatenated members are followed and a truncated or corrupt stream still yields everything that
-could be decoded before the damage (then raises :class:`TruncatedStream`).
+could be decoded before the damage, then ends; :func:`damage` tells what was wrong.
 """
 
 from __future__ import annotations
@@ -21,10 +21,6 @@ MAGIC = (
     (b"\x28\xb5\x2f\xfd", "zstd"),
 )
 READ_BYTES = 256 * 1024
-
-
-class TruncatedStream(EOFError):
-    """The compressed stream ended early or is corrupt; what came before was delivered."""
 
 
 def _zstd() -> Any:
@@ -58,6 +54,7 @@ class _Decoded(io.RawIOBase):
         self.pending = b""
         self.offset = 0
         self.done = False
+        self.damage: str | None = None
 
     def readable(self) -> bool:
         return True
@@ -67,8 +64,7 @@ class _Decoded(io.RawIOBase):
             data = self.raw.read(READ_BYTES)
             if not data:
                 if not getattr(self.decoder, "eof", True):
-                    self.done = True
-                    raise TruncatedStream(f"{self.kind} stream ends before its end marker")
+                    self.damage = f"{self.kind} data truncated: the stream ends before its end marker"
                 self.done = True
                 return b""
             try:
@@ -81,7 +77,8 @@ class _Decoded(io.RawIOBase):
                     out += self.decoder.decompress(rest)
             except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
                 self.done = True
-                raise TruncatedStream(f"corrupt {self.kind} data: {exc}") from exc
+                self.damage = f"{self.kind} data corrupt: {exc}"
+                return b""
             if out:
                 return out
 
@@ -100,8 +97,13 @@ def decompressed(raw: BinaryIO) -> tuple[BinaryIO, str | None]:
     kind = sniff(buffered.peek(8)[:8])
     if kind is None:
         return buffered, None
-    return _Decoded(buffered, kind), kind  # type: ignore[return-value]
+    return io.BufferedReader(_Decoded(buffered, kind), buffer_size=1024 * 1024), kind
 
 
-# What reading a damaged source raises.
-DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (TruncatedStream, OSError)
+def damage(stream: BinaryIO) -> str | None:
+    """What was wrong with a decompressed stream once it ended (None if it ended cleanly)."""
+    return getattr(getattr(stream, "raw", None), "damage", None)
+
+
+# What reading a damaged plain stream may still raise.
+DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError)

@@ -1,19 +1,38 @@
-"""Finding the files to read: paths, directories (recursive) and globs, in a stable order."""
+"""Finding the files to read: paths, directories (recursive), globs and ``-`` (stdin), in a stable order."""
 
 from __future__ import annotations
 
 import glob
 import os
 import stat
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 
+@dataclass(frozen=True)
+class FileOpener:
+    """Opens a local file (picklable, so a source can be sent to another process)."""
+
+    path: str
+
+    def __call__(self) -> BinaryIO:
+        return open(self.path, "rb")
+
+
+@dataclass(frozen=True)
+class StdinOpener:
+    """Standard input, read once."""
+
+    def __call__(self) -> BinaryIO:
+        return sys.stdin.buffer
+
+
 @dataclass
 class Source:
-    """One readable stream of log lines: a file, or (later) an archive member."""
+    """One readable stream of log lines: a file, standard input, an archive member or a remote object."""
 
     name: str  # as reported in tables: relative to the PATH argument it was found under
     path: Path | None
@@ -21,6 +40,8 @@ class Source:
     size: int | None = None
     mtime: float | None = None
     host_hint: str | None = None
+    resume_bytes: int = 0  # decompressed bytes already read by an earlier run (incremental state)
+    resume_lines: int = 0  # lines in those bytes
 
 
 @dataclass
@@ -49,7 +70,7 @@ def _file_source(path: Path, name: str) -> Source | Skipped:
         return Skipped(name, "skipped", f"not a regular file ({kind}); never read")
     if not os.access(path, os.R_OK):
         return Skipped(name, "error", "permission denied")
-    return Source(name, path, lambda p=path: open(p, "rb"), st.st_size, st.st_mtime)  # noqa: SIM115
+    return Source(name, path, FileOpener(str(path)), st.st_size, st.st_mtime)
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -73,6 +94,16 @@ def discover(paths: list[str]) -> Discovery:
     """Expand ``paths`` into sources; what cannot be read is recorded, never raised."""
     out = Discovery()
     for arg in paths:
+        if arg == "-":
+            out.sources.append(Source("-", None, StdinOpener()))
+            continue
+        if "://" in arg:
+            from loganalyzer.sources.remote import discover_remote
+
+            found = discover_remote(arg)
+            out.sources += found.sources
+            out.skipped += found.skipped
+            continue
         p = Path(arg)
         matches = [Path(m) for m in sorted(glob.glob(arg, recursive=True))] if not p.exists() else [p]
         if not matches:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from loganalyzer.sources.decompress import DECOMPRESSION_ERRORS, decompressed
+from loganalyzer.sources.decompress import DECOMPRESSION_ERRORS, damage
 from loganalyzer.sources.discover import Source
 
 CHUNK_BYTES = 32 * 1024 * 1024
@@ -26,6 +26,10 @@ class ReadStats:
     compression: str | None = None
     status: str = "ok"
     error: str | None = None
+    notes: list[str] | None = None
+
+    def note(self, text: str) -> None:
+        self.notes = [*(self.notes or []), text]
 
 
 def _frame(chunk: bytes, first_line: int) -> pl.DataFrame:
@@ -50,26 +54,39 @@ def _frame(chunk: bytes, first_line: int) -> pl.DataFrame:
 
 
 class Reader:
-    """Iterates a source's lines as frames; ``stats`` says how reading went once iteration ends."""
+    """Iterates the lines of a source's (decompressed) stream as frames; ``stats`` says how reading went."""
 
-    def __init__(self, source: Source, chunk_bytes: int = CHUNK_BYTES):
+    def __init__(self, source: Source, chunk_bytes: int = CHUNK_BYTES, compression: str | None = None):
         self.source = source
         self.chunk_bytes = chunk_bytes
-        self.stats = ReadStats()
+        self.stats = ReadStats(compression=compression)
         self.head: bytes = b""
+        self._pending = b""  # bytes read ahead that belong to the next chunk
 
-    def frames(self) -> Iterator[pl.DataFrame]:
-        try:
-            raw = self.source.opener()
-        except OSError as exc:
-            self.stats.status, self.stats.error = "error", f"cannot open: {exc.strerror or exc}"
+    def frames(self, stream) -> Iterator[pl.DataFrame]:
+        """Frames of ``stream``, after skipping what an earlier run read (``source.resume_bytes``)."""
+        if self.source.resume_bytes and not self._skip(stream, self.source.resume_bytes):
             return
-        with raw:
-            stream, self.stats.compression = decompressed(raw)
-            yield from self._chunks(stream)
+        yield from self._chunks(stream)
+
+    def _skip(self, stream, n: int) -> bool:
+        try:
+            if self.stats.compression is None and stream.seekable():
+                stream.seek(n)
+                return True
+            while n > 0:
+                block = stream.read(min(n, 4 * 1024 * 1024))
+                if not block:
+                    self.stats.status, self.stats.error = "error", "shorter than what an earlier run read"
+                    return False
+                n -= len(block)
+        except DECOMPRESSION_ERRORS as exc:
+            self.stats.status, self.stats.error = "partial", f"data truncated or corrupt: {exc}"
+            return False
+        return True
 
     def _chunks(self, stream) -> Iterator[pl.DataFrame]:
-        next_line = 1
+        next_line = self.source.resume_lines + 1
         carry = b""
         first = True
         failed = False
@@ -81,7 +98,7 @@ class Reader:
                 first = False
                 self.head = block[:BINARY_PROBE]
                 if not block:
-                    if not failed:
+                    if not failed and not self.source.resume_bytes:
                         self.stats.status, self.stats.error = "skipped", "empty file"
                     return
                 if b"\x00" in self.head:
@@ -95,15 +112,36 @@ class Reader:
             cut = data.rfind(b"\n")
             if cut < 0:
                 carry = data
+                if len(data) > MAX_LINE_BYTES:  # one enormous line: keep its first MiB, skip the rest
+                    yield self._emit(self._cut_long_line(data, stream, next_line), next_line)
+                    next_line += 1
+                    carry = b""
                 continue
             carry = data[cut + 1:]
             chunk = data[: cut + 1]
             yield self._emit(chunk, next_line)
             next_line += chunk.count(b"\n")
 
+    def _cut_long_line(self, data: bytes, stream, line_no: int) -> bytes:
+        """The first MAX_LINE_BYTES of a line; the rest is skipped up to its newline."""
+        rest = data[MAX_LINE_BYTES:]
+        dropped = len(rest)
+        while b"\n" not in rest:
+            rest, failed = self._read(stream)
+            dropped += len(rest)
+            if not rest or failed:
+                break
+        tail = rest[rest.index(b"\n") + 1:] if b"\n" in rest else b""
+        dropped -= len(tail)
+        self._pending = tail  # the start of the next line(s), read again by _read
+        self.stats.bytes += dropped
+        self.stats.note(f"line {line_no} longer than 1 MiB: cut ({dropped:,} bytes dropped)")
+        return data[:MAX_LINE_BYTES] + b"\n"
+
     def _read(self, stream) -> tuple[bytes, bool]:
         """Up to ``chunk_bytes`` in small blocks; on damage, what was read so far and True."""
-        buf = bytearray()
+        buf = bytearray(self._pending)
+        self._pending = b""
         while len(buf) < self.chunk_bytes:
             try:
                 block = stream.read(min(BLOCK_BYTES, self.chunk_bytes - len(buf)))
@@ -112,6 +150,10 @@ class Reader:
                 self.stats.error = f"{self.stats.compression or 'stream'} data truncated or corrupt: {exc}"
                 return bytes(buf), True
             if not block:
+                problem = damage(stream)
+                if problem:
+                    self.stats.status, self.stats.error = "partial", problem
+                    return bytes(buf), True
                 break
             buf += block
         return bytes(buf), False

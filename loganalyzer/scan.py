@@ -84,6 +84,7 @@ def _scan_lines(source: Source, stream, compression: str | None, matcher: Matche
     for frame in reader.frames(stream):
         if wrapper is None:
             wrapper = wrappers.detect(frame["raw"].head(wrappers.SNIFF_LINES).to_list())
+        frame = wrappers.join_partials(frame, wrapper)
         cand = frame.filter(hint)
         if cand.is_empty():
             continue

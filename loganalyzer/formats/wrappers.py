@@ -94,7 +94,7 @@ PLAIN = NoWrapper()
 
 WRAPPERS: tuple[Wrapper, ...] = (
     RegexWrapper("cri", rf"^(?P<wts>{RFC3339}) (?:stdout|stderr) (?P<tag>[PF]) (?P<text>.*)$", "rfc3339"),
-    JsonWrapper("docker_json", r'^\{"log":', "log", "time", "rfc3339"),
+    JsonWrapper("docker_json", r'^\{\s*"log"\s*:', "log", "time", "rfc3339"),
     JsonWrapper("journald_json", r'^\{.*"__REALTIME_TIMESTAMP"', "MESSAGE", "__REALTIME_TIMESTAMP", "epoch_us",
                 "_HOSTNAME"),
     RegexWrapper("syslog_rfc5424", rf"^<\d+>1 (?P<wts>{RFC3339}) (?P<host>\S+) \S+ \S+ \S+ (?:-|(?:\[[^\]]*\])+) ?"
@@ -126,4 +126,60 @@ def unwrap(frame: pl.DataFrame, wrapper: Wrapper, ctx: Context) -> pl.DataFrame:
         cols["text"].cast(pl.String).alias("text"),
         cols["wrapper_ts"].cast(T.UTC_DTYPE).alias("wrapper_ts"),
         cols["wrapper_host"].cast(pl.String).alias("wrapper_host"),
+    )
+
+
+def _is_partial(wrapper: Wrapper) -> pl.Expr | None:
+    """Records a runtime split because the line was too long: CRI tag ``P``; docker ``log`` without "\n"."""
+    raw = pl.col("raw")
+    if wrapper.name == "cri":
+        return raw.str.contains(r"^\S+ (?:stdout|stderr) P ")
+    if wrapper.name == "docker_json":
+        return raw.str.contains(r'^\{\s*"log"\s*:') & ~raw.str.contains(r'\\n"\s*,\s*"stream"')
+    return None
+
+
+def join_partials(frame: pl.DataFrame, wrapper: Wrapper) -> pl.DataFrame:
+    """Join split records (CRI ``P`` chunks, docker 16 KiB pieces) into the line of their first piece.
+
+    The joined record keeps the first piece's line number; the following pieces become empty lines,
+    so physical line numbers stay true.
+    """
+    partial = _is_partial(wrapper)
+    if partial is None:
+        return frame
+    flagged = frame.with_columns(partial.alias("_p"))
+    if not flagged["_p"].any():
+        return frame
+    prev = pl.col("_p").shift(1).fill_null(False)
+    flagged = flagged.with_columns((~prev).cum_sum().alias("_g"))
+    groups = flagged.filter(pl.col("_p") | prev)
+    if wrapper.name == "cri":
+        m = pl.col("raw").str.extract_groups(r"^(?P<head>\S+ (?:stdout|stderr)) [PF] (?P<body>.*)$")
+        pieces = groups.with_columns(m.struct.field("head").alias("head"), m.struct.field("body").alias("body"))
+        merged = pieces.group_by("_g").agg(
+            pl.col("line").first(),
+            (pl.col("head").first() + pl.lit(" F ") + pl.col("body").str.join("")).alias("_joined"),
+        )
+    else:
+        pieces = groups.with_columns(
+            pl.col("raw").str.json_path_match("$.log").alias("log"),
+            pl.col("raw").str.json_path_match("$.stream").alias("stream"),
+            pl.col("raw").str.json_path_match("$.time").alias("time"),
+        )
+        merged = pieces.group_by("_g").agg(
+            pl.col("line").first(), pl.struct(
+                pl.col("log").str.join(""), pl.col("stream").first(), pl.col("time").first()
+            ).struct.json_encode().first().alias("_joined"),
+        )
+    merged = merged.select("line", "_joined")
+    continuation = groups.join(merged, on="line", how="anti").select("line")
+    return (
+        frame.join(merged, on="line", how="left")
+        .with_columns(pl.coalesce("_joined", "raw").alias("raw"))
+        .drop("_joined")
+        .with_columns(
+            pl.when(pl.col("line").is_in(continuation["line"].implode())).then(pl.lit("")).otherwise("raw")
+            .alias("raw")
+        )
     )

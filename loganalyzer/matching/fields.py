@@ -23,8 +23,8 @@ def duration_seconds(expr: pl.Expr) -> pl.Expr:
 
 def typed(expr: pl.Expr, kind: str) -> pl.Expr:
     """Convert a captured string to the field's declared type (invalid values become null)."""
-    if kind == "str":
-        return expr
+    if kind == "str":  # values captured inside JSON strings (zap lines) keep no JSON escaping
+        return expr.str.replace_all(r'\"', '"', literal=True).str.replace_all(r"\\", "\\", literal=True)
     if kind == "duration":
         return duration_seconds(expr)
     cleaned = expr.str.replace_all(",", "").str.strip_chars()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import bz2
 import io
 import lzma
+import tarfile
+import zipfile
 import zlib
 from collections.abc import Callable
 from typing import Any, BinaryIO
@@ -105,5 +107,7 @@ def damage(stream: BinaryIO) -> str | None:
     return getattr(getattr(stream, "raw", None), "damage", None)
 
 
-# What reading a damaged plain stream may still raise.
-DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError)
+# What reading a damaged plain stream or archive member may still raise.
+DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, zlib.error, lzma.LZMAError,
+)

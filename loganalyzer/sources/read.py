@@ -162,4 +162,11 @@ class Reader:
         self.stats.bytes += len(chunk)
         frame = _frame(chunk, first_line)
         self.stats.lines += frame.height
+        too_long = pl.col("raw").str.len_bytes() > MAX_LINE_BYTES
+        if len(chunk) > MAX_LINE_BYTES and frame.select(too_long.any()).item():
+            for line, size in frame.filter(too_long).select("line", pl.col("raw").str.len_bytes()).rows():
+                self.stats.note(f"line {line} longer than 1 MiB: cut ({size - MAX_LINE_BYTES:,} bytes dropped)")
+            frame = frame.with_columns(
+                pl.when(too_long).then(pl.col("raw").str.slice(0, MAX_LINE_BYTES // 4)).otherwise("raw").alias("raw")
+            )
         return frame

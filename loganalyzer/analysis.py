@@ -10,6 +10,8 @@ import polars as pl
 
 from loganalyzer import catalogue as cat
 from loganalyzer import incidents
+from loganalyzer.certs.confirm import confirm
+from loganalyzer.certs.scan import inspect_paths
 from loganalyzer.matching import Matcher
 from loganalyzer.scan import ScanOptions, scan
 from loganalyzer.severity import LEVELS, rank
@@ -24,6 +26,7 @@ class Options:
     until: dt.datetime | None = None
     min_severity: str = "info"
     workers: int | None = None
+    dask_scheduler: str | None = None  # run the scan on this Dask cluster (loganalyzer.distributed)
 
 
 @dataclass
@@ -33,6 +36,7 @@ class Analysis:
     sources: pl.DataFrame
     unmatched: pl.DataFrame
     hosts: pl.DataFrame
+    certificates: pl.DataFrame
     catalogue: cat.Catalogue
 
 
@@ -42,7 +46,12 @@ def run(paths: list[str], opts: Options, catalogue: cat.Catalogue | None = None)
     scan_opts = ScanOptions(timezone=opts.timezone)
     if opts.workers:
         scan_opts.workers = opts.workers
-    result = scan(paths, Matcher(catalogue), scan_opts)
+    if opts.dask_scheduler:
+        from loganalyzer.distributed import scan_on_cluster
+
+        result = scan_on_cluster(paths, Matcher(catalogue), scan_opts, opts.dask_scheduler)
+    else:
+        result = scan(paths, Matcher(catalogue), scan_opts)
     events = result.events
     if opts.since:
         events = events.filter(pl.col("ts").is_null() | (pl.col("ts") >= opts.since))
@@ -51,8 +60,12 @@ def run(paths: list[str], opts: Options, catalogue: cat.Catalogue | None = None)
     events = incidents.group(events, catalogue, opts.window_s)
     table = incidents.build(events, catalogue, result.versions)
     table = incidents.correlate(table, catalogue.rules)
+    ts = events["ts"].drop_nulls()
+    local = [p for p in paths if p != "-"]  # stdin was consumed by the scan
+    certificates = inspect_paths(local, (ts.min(), ts.max()) if ts.len() else None)
+    table = confirm(table, certificates)
     keep = [lvl for lvl in LEVELS if rank(lvl) >= rank(opts.min_severity)]
     table = table.filter(pl.col("severity").is_in(keep))
     events = events.filter(pl.col("incident_id").is_in(table["incident_id"].implode()))
     return Analysis(events=events, incidents=table, sources=result.sources, unmatched=result.unmatched,
-                    hosts=result.versions, catalogue=catalogue)
+                    hosts=result.versions, certificates=certificates, catalogue=catalogue)

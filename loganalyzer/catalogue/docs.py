@@ -6,6 +6,11 @@ from loganalyzer.catalogue.load import Catalogue
 from loganalyzer.catalogue.signature import Signature
 
 
+def _template(text: str) -> str:
+    """A root_cause/fix template for reading: ``{field}`` placeholders stay, doubled braces become single."""
+    return text.replace("{{", "{").replace("}}", "}")
+
+
 def signature_markdown(sig: Signature, level: int = 2) -> str:
     """One signature in fixed sections: what it detects, why, example, fix, references."""
     h = "#" * level
@@ -14,9 +19,9 @@ def signature_markdown(sig: Signature, level: int = 2) -> str:
         f"Severity **{sig.severity}** · component `{sig.component}`"
         + (f" · fixed in {sig.fixed_in}" if sig.fixed_in else ""), "",
         f"{h}# What it detects", "", sig.description, "",
-        f"{h}# Why it happens", "", sig.root_cause, "",
+        f"{h}# Why it happens", "", _template(sig.root_cause), "",
         f"{h}# Example", "", "```", *(ex.text for ex in sig.matches[:3]), "```", "",
-        f"{h}# Fix", "", sig.fix, "",
+        f"{h}# Fix", "", _template(sig.fix), "",
         f"{h}# References", "", *(f"- <{ref}>" for ref in sig.references), "",
     ]
     return "\n".join(lines)

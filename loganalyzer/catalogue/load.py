@@ -15,7 +15,7 @@ from typing import Any
 
 import regex
 
-from loganalyzer.catalogue.literals import required_literals
+from loganalyzer.catalogue.literals import group_names, required_literals
 from loganalyzer.catalogue.problems import CatalogueError, Problem
 from loganalyzer.catalogue.signature import FIELD_TYPES, Example, Signature
 from loganalyzer.severity import LEVELS
@@ -160,21 +160,26 @@ def parse_signature(path: Path) -> tuple[Signature | None, list[Problem]]:
         fields = {}
 
     regexes = list_field("regexes")
-    from loganalyzer.matching.regexes import compile_problem  # late: keeps polars off the import path
+    from loganalyzer.matching.regexes import compile_problems  # late: keeps polars off the import path
 
     groups: set[str] = set()
+    bad = compile_problems(list(regexes))
     for rx in regexes:
-        err = compile_problem(rx)
+        err = bad.get(rx)
         if err:
             problem("regexes", f"regex does not compile: {err}", rx[:40])
             continue
-        groups |= set(regex.compile(rx).groupindex)
+        groups |= set(group_names(rx))
         if required_literals(rx) is None:
             problem("regexes", "regex has no required literal of 4+ characters, so no line can be "
                     "preselected for it; anchor it on a fixed phrase", rx[:40])
     for name in fields:
         if name not in groups:
             problem("fields", f"field '{name}' is not a named group of any regex")
+
+    for key in ("root_cause", "fix"):
+        for message in _template_problems(data.get(key), groups):
+            problem(key, message)
 
     where = data.get("where")
     if where is not None:
@@ -233,6 +238,28 @@ def parse_signature(path: Path) -> tuple[Signature | None, list[Problem]]:
         overrides=overrides, window=window_s, min_count=min_count, tags=list_field("tags", required=False),
         file=path,
     ), problems
+
+
+CONTEXT_KEYS = {"host", "count", "etcd_version", "apisix_version", "affected_version", "patched_version",
+                "fixed_version"}
+
+
+def _template_problems(template: object, groups: set[str]) -> list[str]:
+    """Placeholders in a root_cause/fix template that can never be filled, or braces that do not parse."""
+    import string
+
+    if not isinstance(template, str):
+        return []
+    out = []
+    for line in template.splitlines():
+        try:
+            names = [name for _, name, _, _ in string.Formatter().parse(line) if name is not None]
+        except ValueError as exc:
+            out.append(f"template line does not parse ({exc}); write literal braces as {{{{ and }}}}: {line[:60]}")
+            continue
+        out += [f"placeholder '{{{n}}}' names no regex group and no context value" for n in names
+                if n.split(".")[0].split("[")[0] not in groups | CONTEXT_KEYS]
+    return out
 
 
 def signature_files(folder: Path) -> list[Path]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from loganalyzer.cli import analyze, explain, patterns
+from loganalyzer.cli import analyze, certs, explain, patterns, report
 
 app = typer.Typer(
     name="loganalyzer",
@@ -15,6 +15,8 @@ app = typer.Typer(
 )
 app.command("analyze")(analyze.analyze)
 app.command("explain")(explain.explain)
+app.command("certs")(certs.certs)
+app.command("report")(report.report)
 app.add_typer(patterns.app, name="patterns")
 
 

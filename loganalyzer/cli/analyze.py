@@ -34,6 +34,8 @@ def analyze(
     = "UTC",
     window: Annotated[str, typer.Option(help="Quiet gap that ends an incident, e.g. 15m.")] = "15m",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Also write report.html and summary.md into --out.")]
+    = False,
 ) -> None:
     """Analyze logs and write incidents, events and sources tables."""
     import datetime as dt
@@ -78,6 +80,10 @@ def analyze(
     if not console.is_terminal:
         console = Console(quiet=quiet, width=160)
     written = write_all(result, out, fmts)
+    if report:
+        from loganalyzer.outputs.report import write_report
+
+        written += write_report(out)
     for row in result.sources.filter(result.sources["status"] != "ok").iter_rows(named=True):
         err(f"{row['source']}: {row['status']}: {row['error']}")
     terminal.summary(console, result.incidents, result.sources, out, written, result.unmatched)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import polars as pl
-import regex
 
+from loganalyzer.catalogue.literals import group_names
 from loganalyzer.formats import timestamps as T
 
 LEVEL_MAP = {
@@ -39,7 +39,7 @@ class LineFormat:
 
     def columns(self, text: pl.Expr, tz: str) -> dict[str, pl.Expr]:
         g = text.str.extract_groups(self.regex)
-        names = regex.compile(self.regex).groupindex
+        names = group_names(self.regex)
         ts = g.struct.field("ts") if self.ts_format else pl.lit(None, pl.String)
         level = g.struct.field("level") if "level" in names else pl.lit(None, pl.String)
         if self.ts_format is None:

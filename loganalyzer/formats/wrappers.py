@@ -7,16 +7,23 @@ plus the wrapper's own timestamp and host where it has them.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import polars as pl
 import regex
 
+from loganalyzer.catalogue.literals import group_names
 from loganalyzer.formats import timestamps as T
 
 RFC3339 = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})"
 SYSLOG_TS = r"[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?"
 IDENT = r"(?P<ident>[^\s\[:]+)(?:\[\d+\])?: "
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(pattern: str) -> regex.Pattern:
+    return regex.compile(pattern)
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,7 @@ class RegexWrapper:
 
     def unwrap(self, raw: pl.Expr, ctx: Context) -> dict[str, pl.Expr]:
         g = raw.str.extract_groups(self.regex)
-        names = regex.compile(self.regex).groupindex
+        names = group_names(self.regex)
         wts = g.struct.field("wts") if "wts" in names else pl.lit(None, pl.String)
         if self.ts_kind == "rfc3339":
             ts = T.rfc3339(wts)
@@ -49,7 +56,7 @@ class RegexWrapper:
         return {"text": pl.coalesce(g.struct.field("text"), raw), "wrapper_ts": ts, "wrapper_host": host}
 
     def sniff(self, line: str) -> bool:
-        return regex.match(self.regex, line) is not None
+        return _compiled(self.regex).match(line) is not None
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ class JsonWrapper:
         return {"text": pl.coalesce(text, raw), "wrapper_ts": ts, "wrapper_host": host}
 
     def sniff(self, line: str) -> bool:
-        return regex.search(self.detect, line) is not None
+        return _compiled(self.detect).search(line) is not None
 
 
 class NoWrapper:

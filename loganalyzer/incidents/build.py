@@ -38,7 +38,7 @@ def build(events: pl.DataFrame, catalogue: Catalogue, versions: pl.DataFrame | N
         if sig is None or row["count"] < sig.min_count:
             continue
         found = evidence.get(row["incident_id"], {})
-        context = {**found, "host": row["host"], "count": row["count"]}
+        context = {"host": row["host"], "count": row["count"], **found}  # the evidence wins over the context
         if versions is not None:
             for component in ("etcd", "apisix"):
                 context.update(version_context(component, row["host"] if component == sig.component else None,

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 import polars as pl
-import regex
 
 from loganalyzer.catalogue import Catalogue, Signature
+from loganalyzer.catalogue.literals import group_names
 from loganalyzer.matching.fields import DTYPES
 
 MAX_VALUES = 20
@@ -18,7 +18,7 @@ def field_types(sig: Signature) -> dict[str, str]:
     """Every named group of the signature's regexes with its declared type (``str`` by default)."""
     names: dict[str, str] = {}
     for rx in sig.regexes:
-        for name in regex.compile(rx).groupindex:
+        for name in group_names(rx):
             names[name] = sig.fields.get(name, "str")
     return names
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from loganalyzer.catalogue import Catalogue, Signature
-from loganalyzer.catalogue.literals import escape, required_literals
+from loganalyzer.catalogue.literals import escape, group_names, required_literals
 from loganalyzer.matching.conditions import condition
 from loganalyzer.matching.fields import typed
 from loganalyzer.severity import rank
@@ -40,18 +40,19 @@ class Matcher:
     """A catalogue compiled for matching."""
 
     def __init__(self, catalogue: Catalogue):
-        import regex as re_
 
         self.catalogue = catalogue
         self.rules: list[_Rule] = []
         literals: set[str] = set()
+        self._rules_of: dict[str, list[int]] = {}  # lower-cased literal -> rules that require it
         for sig in catalogue:
-            per_regex = [tuple(re_.compile(rx).groupindex) for rx in sig.regexes]
+            per_regex = [group_names(rx) for rx in sig.regexes]
             all_groups = tuple(dict.fromkeys(g for groups in per_regex for g in groups))
             for rx, groups in zip(sig.regexes, per_regex, strict=True):
-                self.rules.append(_Rule(sig, rx, groups, all_groups))
                 for lit in required_literals(rx) or ():
                     literals |= _escaped_variants(lit)
+                    self._rules_of.setdefault(lit, []).append(len(self.rules))
+                self.rules.append(_Rule(sig, rx, groups, all_groups))
         # longest first so the alternation prefers full phrases; sorted for a stable pattern
         self.literals = sorted(literals, key=lambda s: (-len(s), s))
         self.prefilter = "(?i)" + "|".join(escape(lit) for lit in self.literals) if self.literals else None
@@ -92,7 +93,15 @@ class Matcher:
     def match(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Matches in ``frame`` (columns ``row``, ``text``): one row per matched line, the winning signature."""
         frame = frame.select("row", "text")
-        parts = [self._apply(frame, rule) for rule in self.rules]
+        if frame.is_empty() or not self.rules:
+            return pl.DataFrame(schema=MATCH_SCHEMA)
+        # which required literals occur at all (one Aho-Corasick pass): only their rules are run
+        seen = frame.select(
+            pl.col("text").str.extract_many(list(self._rules_of), ascii_case_insensitive=True, overlapping=True)
+            .explode().drop_nulls().str.to_lowercase().unique()
+        ).to_series().to_list()
+        todo = sorted({i for lit in seen for i in self._rules_of.get(lit, ())})
+        parts = [self._apply(frame, self.rules[i]) for i in todo]
         found = pl.concat(parts) if parts else pl.DataFrame(schema=MATCH_SCHEMA)
         if found.is_empty():
             return found

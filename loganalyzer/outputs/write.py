@@ -17,4 +17,5 @@ def write_all(result, out_dir: Path, formats: tuple[str, ...]) -> list[Path]:
     written += write_table(result.sources, out_dir, "sources", formats)
     written += write_table(result.unmatched, out_dir, "unmatched", formats)
     written += write_table(result.hosts, out_dir, "hosts", formats)
+    written += write_table(result.certificates, out_dir, "certificates", formats)
     return written

@@ -62,11 +62,13 @@ class Reader:
         self.stats = ReadStats(compression=compression)
         self.head: bytes = b""
         self._pending = b""  # bytes read ahead that belong to the next chunk
+        self._pos = 0  # offset in the stream of the next byte to read
 
     def frames(self, stream) -> Iterator[pl.DataFrame]:
         """Frames of ``stream``, after skipping what an earlier run read (``source.resume_bytes``)."""
         if self.source.resume_bytes and not self._skip(stream, self.source.resume_bytes):
             return
+        self._pos = self.source.resume_bytes
         yield from self._chunks(stream)
 
     def _skip(self, stream, n: int) -> bool:
@@ -104,6 +106,9 @@ class Reader:
                 if b"\x00" in self.head:
                     self.stats.status, self.stats.error = "skipped", "binary file (NUL bytes); not a text log"
                     return
+                if self.head.lstrip().startswith(b"-----BEGIN "):
+                    self.stats.status, self.stats.error = "skipped", "PEM certificate or key (see certificates)"
+                    return
             data = carry + block
             if not block:
                 if data:
@@ -139,12 +144,17 @@ class Reader:
         return data[:MAX_LINE_BYTES] + b"\n"
 
     def _read(self, stream) -> tuple[bytes, bool]:
-        """Up to ``chunk_bytes`` in small blocks; on damage, what was read so far and True."""
+        """Up to the next multiple of ``chunk_bytes`` in the stream (so chunks end at the same offsets wherever
+        reading started, e.g. in a byte range of a split file), in small blocks, never past ``source.end_bytes``;
+        on damage, what was read so far and True."""
         buf = bytearray(self._pending)
         self._pending = b""
-        while len(buf) < self.chunk_bytes:
+        want = self.chunk_bytes - self._pos % self.chunk_bytes
+        if self.source.end_bytes is not None:
+            want = min(want, self.source.end_bytes - self._pos)
+        while want > 0:
             try:
-                block = stream.read(min(BLOCK_BYTES, self.chunk_bytes - len(buf)))
+                block = stream.read(min(BLOCK_BYTES, want))
             except DECOMPRESSION_ERRORS as exc:
                 self.stats.status = "partial"
                 self.stats.error = f"{self.stats.compression or 'stream'} data truncated or corrupt: {exc}"
@@ -156,6 +166,8 @@ class Reader:
                     return bytes(buf), True
                 break
             buf += block
+            self._pos += len(block)
+            want -= len(block)
         return bytes(buf), False
 
     def _emit(self, chunk: bytes, first_line: int) -> pl.DataFrame:

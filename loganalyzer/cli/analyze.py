@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from loganalyzer.cli.common import EXIT_FOUND, EXIT_NO_INPUT, EXIT_OK, EXIT_USAGE, err, load_catalogue
+from loganalyzer.cli.common import (
+    EXIT_FOUND,
+    EXIT_NO_INPUT,
+    EXIT_OK,
+    EXIT_USAGE,
+    err,
+    load_catalogue,
+    table_formats,
+    time_range,
+)
 from loganalyzer.severity import LEVELS
 
 
@@ -38,23 +47,17 @@ def analyze(
     = False,
 ) -> None:
     """Analyze logs and write incidents, events and sources tables."""
-    import datetime as dt
     import zoneinfo
 
     from rich.console import Console
 
     from loganalyzer import analysis
     from loganalyzer.outputs import terminal
-    from loganalyzer.outputs.tables import FORMATS
     from loganalyzer.outputs.write import write_all
     from loganalyzer.severity import rank
-    from loganalyzer.units import parse_duration, parse_time
+    from loganalyzer.units import parse_duration
 
-    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
-    bad = [f for f in fmts if f not in FORMATS]
-    if bad or not fmts:
-        err(f"--format takes a comma list of {', '.join(FORMATS)}; got '{formats}'")
-        raise typer.Exit(EXIT_USAGE)
+    fmts = table_formats(formats)
     window_s = parse_duration(window)
     if not window_s:
         err(f"--window '{window}' is not a duration such as 15m or 90s")
@@ -64,13 +67,7 @@ def analyze(
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         err(f"--timezone '{timezone}' is not a known time zone (e.g. UTC, Europe/Berlin)")
         raise typer.Exit(EXIT_USAGE) from None
-    now = dt.datetime.now(dt.UTC)
-    try:
-        since_t = parse_time(since, now) if since else None
-        until_t = parse_time(until, now) if until else None
-    except ValueError as exc:
-        err(str(exc))
-        raise typer.Exit(EXIT_USAGE) from None
+    since_t, until_t = time_range(since, until)
 
     catalogue = load_catalogue(patterns)
     opts = analysis.Options(patterns=list(patterns or []), timezone=timezone, window_s=window_s,

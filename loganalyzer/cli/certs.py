@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from loganalyzer.cli.common import EXIT_FOUND, EXIT_NO_INPUT, EXIT_OK, EXIT_USAGE, err
+from loganalyzer.cli.common import EXIT_FOUND, EXIT_NO_INPUT, EXIT_OK, err, table_formats, time_range
 
 
 def certs(
@@ -29,20 +29,11 @@ def certs(
 
     from loganalyzer.certs import terminal
     from loganalyzer.certs.scan import inspect_bundle
-    from loganalyzer.outputs.tables import FORMATS, write_table
-    from loganalyzer.units import parse_time
+    from loganalyzer.outputs.tables import write_table
 
-    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
-    if not fmts or any(f not in FORMATS for f in fmts):
-        err(f"--format takes a comma list of {', '.join(FORMATS)}; got '{formats}'")
-        raise typer.Exit(EXIT_USAGE)
+    fmts = table_formats(formats)
     now = dt.datetime.now(dt.UTC)
-    try:
-        first = parse_time(since, now) if since else None
-        last = parse_time(until, now) if until else None
-    except ValueError as exc:
-        err(str(exc))
-        raise typer.Exit(EXIT_USAGE) from None
+    first, last = time_range(since, until)
     log_range = (first or last, last or now) if (first or last) else None
 
     result = inspect_bundle(paths, log_range, now)

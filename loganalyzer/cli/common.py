@@ -25,3 +25,28 @@ def load_catalogue(extra: list[Path] | None = None, *, include_shipped: bool = T
         err(f"the catalogue has {len(problems)} problem(s); fix them or run 'loganalyzer patterns validate'")
         raise typer.Exit(EXIT_USAGE)
     return catalogue
+
+
+def table_formats(formats: str) -> tuple[str, ...]:
+    """The ``--format`` comma list, or exit 2 naming the formats there are."""
+    from loganalyzer.outputs.tables import FORMATS
+
+    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
+    if not fmts or any(f not in FORMATS for f in fmts):
+        err(f"--format takes a comma list of {', '.join(FORMATS)}; got '{formats}'")
+        raise typer.Exit(EXIT_USAGE)
+    return fmts
+
+
+def time_range(since: str | None, until: str | None):
+    """``--since`` / ``--until`` as UTC datetimes (ISO or relative to now), or exit 2 with the reason."""
+    import datetime as dt
+
+    from loganalyzer.units import parse_time
+
+    now = dt.datetime.now(dt.UTC)
+    try:
+        return (parse_time(since, now) if since else None), (parse_time(until, now) if until else None)
+    except ValueError as exc:
+        err(str(exc))
+        raise typer.Exit(EXIT_USAGE) from None

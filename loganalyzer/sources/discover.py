@@ -42,6 +42,7 @@ class Source:
     host_hint: str | None = None
     resume_bytes: int = 0  # decompressed bytes already read by an earlier run (incremental state)
     resume_lines: int = 0  # lines in those bytes
+    end_bytes: int | None = None  # stop before this offset: a byte range [resume_bytes, end_bytes) of a split file
 
 
 @dataclass

@@ -59,6 +59,7 @@ class SourceScan:
     unmatched: list[pl.DataFrame] = field(default_factory=list)
     versions: list[pl.DataFrame] = field(default_factory=list)
     read_bytes: int = 0  # decompressed bytes consumed, for incremental state
+    digest: tuple[int, int] | None = None  # (CRC-32, bytes) of the content read, to find copies
 
 
 def _row(name: str, status: str, error: str | None, **extra) -> dict:
@@ -118,6 +119,7 @@ def _scan_lines(source: Source, stream, compression: str | None, matcher: Matche
                "events": events.height, "status": stats.status, "error": stats.error,
                "note": "; ".join(stats.notes) if stats.notes else None}
     out.read_bytes = source.resume_bytes + stats.bytes
+    out.digest = (stats.digest, stats.bytes) if stats.bytes else None
     out.events = events.cast(EVENT_SCHEMA)
     return out
 
@@ -154,10 +156,41 @@ def scan_source(source: Source, matcher: Matcher, opts: ScanOptions) -> list[Sou
         return [_problem(source.name, "error", f"internal error while reading: {type(exc).__name__}: {exc}")]
 
 
+def _drop_copies(scans: list[SourceScan]) -> list[SourceScan]:
+    """The same file present twice (a log and its copy in a tarball) is counted once: the first by name."""
+    first: dict[tuple[int, int], str] = {}
+    out = []
+    for scan_ in sorted(scans, key=lambda s: s.row["source"]):
+        original = first.setdefault(scan_.digest, scan_.row["source"]) if scan_.digest else scan_.row["source"]
+        if original != scan_.row["source"]:
+            scan_ = SourceScan(pl.DataFrame(schema=EVENT_SCHEMA), {
+                **scan_.row, "events": 0, "status": "skipped",
+                "error": f"duplicate of {original} (same content); counted once"}, read_bytes=scan_.read_bytes)
+        out.append(scan_)
+    return out
+
+
+def _drop_repeated_events(events: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
+    """An event present in several sources of one host (a node's file and its container log) is kept once,
+    in the first source by name; repeats inside one source are real and stay. Returns the dropped counts."""
+    key = ["host", "ts", "signature_id", "message"]
+    keep = pl.col("ts").is_null() | pl.col("host").is_null() | (pl.col("source") == pl.col("source").min().over(key))
+    flagged = events.with_columns(keep.alias("_keep"))
+    dropped = dict(flagged.filter(~pl.col("_keep")).group_by("source").len().iter_rows())
+    return flagged.filter(pl.col("_keep")).drop("_keep"), dropped
+
+
 def combine(skipped: list[Skipped], scans: list[SourceScan]) -> ScanResult:
     """One result from the per-source scans (in any order) and the paths that were not read."""
-    rows = [_row(s.name, s.status, s.reason) for s in skipped] + [s.row for s in scans]
+    scans = _drop_copies(scans)
     events = pl.concat([s.events for s in scans]) if scans else pl.DataFrame(schema=EVENT_SCHEMA)
+    events, dropped = _drop_repeated_events(events)
+    for s in scans:
+        if dropped.get(s.row["source"]):
+            n = dropped[s.row["source"]]
+            note = f"{n} event(s) also in another source of the same host, counted once"
+            s.row = {**s.row, "events": s.row["events"] - n, "note": "; ".join(filter(None, [s.row["note"], note]))}
+    rows = [_row(s.name, s.status, s.reason) for s in skipped] + [s.row for s in scans]
     found_versions = [pl.DataFrame(schema=versions.VERSION_SCHEMA)] + [v for s in scans for v in s.versions]
     seen_versions = (pl.concat(found_versions).group_by("host", "component", "version")
                      .agg(pl.col("first_seen").min()).sort("host", "component", "first_seen"))

@@ -49,3 +49,18 @@ def plain_analysis(plain_bundle, catalogue):
 
     logs, _ = plain_bundle
     return analysis.run([str(logs)], analysis.Options(), catalogue)
+
+
+@pytest.fixture(scope="session")
+def mixed_bundle(tmp_path_factory) -> tuple[Path, dict]:
+    """A ~4 MB bundle with compressed files, a tarball, CRI and docker json wrappers, and its truth."""
+    out = tmp_path_factory.mktemp("bundle-mixed")
+    return out / "logs", generate(out, 4, plain=False)
+
+
+@pytest.fixture(scope="session")
+def mixed_analysis(mixed_bundle, catalogue):
+    from loganalyzer import analysis
+
+    logs, _ = mixed_bundle
+    return analysis.run([str(logs)], analysis.Options(), catalogue)

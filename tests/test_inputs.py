@@ -57,18 +57,18 @@ def tar_bytes(members: dict[str, bytes]) -> bytes:
 
 def test_every_compression_by_content(tmp_path, matcher):
     (tmp_path / "a.gz").write_bytes(gzip.compress(body()) + gzip.compress(body(1)))  # concatenated members
-    (tmp_path / "b.log").write_bytes(bz2.compress(body()))  # misnamed
-    (tmp_path / "c.xz").write_bytes(lzma.compress(body()))
-    (tmp_path / "d.zst").write_bytes(zstandard.ZstdCompressor().compress(body()))
+    (tmp_path / "b.log").write_bytes(bz2.compress(body(3)))  # misnamed
+    (tmp_path / "c.xz").write_bytes(lzma.compress(body(4)))
+    (tmp_path / "d.zst").write_bytes(zstandard.ZstdCompressor().compress(body(5)))
     result = scan([str(tmp_path)], matcher)
-    assert hits(result) == [("a.gz", 3), ("a.gz", 5), ("b.log", 3), ("c.xz", 3), ("d.zst", 3)]
+    assert hits(result) == [("a.gz", 3), ("a.gz", 5), ("b.log", 4), ("c.xz", 5), ("d.zst", 6)]
     assert row(result, "d.zst")["format"].startswith("zstd:")
 
 
 def test_archives_are_read_in_place_with_member_names(tmp_path, matcher):
     members = {"etcd-1/etcd.log": body(), "../../etc/evil.log": body(4), "/abs/x.log.gz": gzip.compress(body(1))}
     (tmp_path / "bundle.tar.gz").write_bytes(gzip.compress(tar_bytes(members)))
-    (tmp_path / "bundle.tar.zst").write_bytes(zstandard.ZstdCompressor().compress(tar_bytes({"m.log": body()})))
+    (tmp_path / "bundle.tar.zst").write_bytes(zstandard.ZstdCompressor().compress(tar_bytes({"m.log": body(6)})))
     zbuf = io.BytesIO()
     with zipfile.ZipFile(zbuf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("logs/etcd.log", body(3))
@@ -76,8 +76,9 @@ def test_archives_are_read_in_place_with_member_names(tmp_path, matcher):
     before = set(os.listdir(tmp_path))
     result = scan([str(tmp_path)], matcher)
     assert hits(result) == [
-        ("bundle.tar.gz!../../etc/evil.log", 5), ("bundle.tar.gz!/abs/x.log.gz", 2), ("bundle.tar.gz!etcd-1/etcd.log", 3),
-        ("bundle.tar.zst!m.log", 3), ("z.zip!logs/etcd.log", 4),
+        ("bundle.tar.gz!../../etc/evil.log", 5), ("bundle.tar.gz!/abs/x.log.gz", 2),
+        ("bundle.tar.gz!etcd-1/etcd.log", 3),
+        ("bundle.tar.zst!m.log", 7), ("z.zip!logs/etcd.log", 4),
     ]
     assert set(os.listdir(tmp_path)) == before  # nothing extracted
     assert not (tmp_path.parent.parent / "etc" / "evil.log").exists()
@@ -177,3 +178,34 @@ def test_stdin_dash(tmp_path):
     assert proc.returncode == 0, proc.stderr
     ev = pl.read_parquet(out / "events.parquet")
     assert ev.select("source", "line").rows() == [("-", 3)]
+
+
+def test_a_log_and_its_copy_are_counted_once(tmp_path, matcher):
+    (tmp_path / "etcd-1").mkdir()
+    (tmp_path / "etcd-1" / "etcd.log").write_bytes(body())
+    (tmp_path / "bundle.tar").write_bytes(tar_bytes({"etcd-1/etcd.log": body()}))
+    # the same events once more, as the container runtime captured them
+    (tmp_path / "etcd-1" / "0.log").write_text("".join(f"2021-06-09T11:10:13.5Z stderr F {ln}\n"
+                                                       for ln in body().decode().splitlines()))
+    result = scan([str(tmp_path)], matcher)
+    assert hits(result) == [("bundle.tar!etcd-1/etcd.log", 3)]
+    copy = row(result, "etcd-1/etcd.log")
+    assert copy["status"] == "skipped" and "duplicate of bundle.tar!etcd-1/etcd.log" in copy["error"]
+    assert "counted once" in row(result, "etcd-1/0.log")["note"]
+
+
+def test_rotated_set_is_read_whole_and_ordered_by_time(tmp_path, matcher, catalogue):
+    from loganalyzer.incidents import build, group
+
+    def line(minute: int) -> str:
+        return EKU.replace("11:10:13", f"11:{minute:02d}:13")
+
+    (tmp_path / "etcd.log").write_text(line(30) + "\n")
+    (tmp_path / "etcd.log.1").write_text(line(20) + "\n")
+    (tmp_path / "etcd.log.2.gz").write_bytes(gzip.compress((line(10) + "\n").encode()))
+    (tmp_path / "2021-06-09_00-00-00__etcd.log.gz").write_bytes(gzip.compress((line(1) + "\n").encode()))
+    events = scan([str(tmp_path)], matcher).events
+    assert events.height == 4
+    table = build(group(events, catalogue, 900), catalogue)
+    assert table.height == 1 and table["count"][0] == 4
+    assert table["first_seen"][0].minute == 1 and table["last_seen"][0].minute == 30

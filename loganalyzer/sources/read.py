@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ class ReadStats:
     status: str = "ok"
     error: str | None = None
     notes: list[str] | None = None
+    digest: int = 0  # CRC-32 of the decompressed bytes read: the same log in two places has the same one
 
     def note(self, text: str) -> None:
         self.notes = [*(self.notes or []), text]
@@ -172,6 +174,7 @@ class Reader:
 
     def _emit(self, chunk: bytes, first_line: int) -> pl.DataFrame:
         self.stats.bytes += len(chunk)
+        self.stats.digest = zlib.crc32(chunk, self.stats.digest)
         frame = _frame(chunk, first_line)
         self.stats.lines += frame.height
         too_long = pl.col("raw").str.len_bytes() > MAX_LINE_BYTES

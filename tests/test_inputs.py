@@ -209,3 +209,18 @@ def test_rotated_set_is_read_whole_and_ordered_by_time(tmp_path, matcher, catalo
     table = build(group(events, catalogue, 900), catalogue)
     assert table.height == 1 and table["count"][0] == 4
     assert table["first_seen"][0].minute == 1 and table["last_seen"][0].minute == 30
+
+
+def test_decompression_bomb_is_stopped_and_partial(tmp_path, matcher, monkeypatch):
+    from loganalyzer.sources import decompress
+
+    monkeypatch.setattr(decompress, "BOMB_MIN_BYTES", 4 * 1024 * 1024)
+    monkeypatch.setattr(decompress, "BOMB_RATIO", 100)
+    (tmp_path / "bomb.gz").write_bytes(gzip.compress(body() + b"a\n" * 20_000_000))
+    (tmp_path / "bomb.xz").write_bytes(lzma.compress(body() + b"b\n" * 20_000_000))
+    result = scan([str(tmp_path)], matcher)
+    for name in ("bomb.gz", "bomb.xz"):
+        r = row(result, name)
+        assert r["status"] == "partial" and "decompression bomb" in r["error"]
+        assert r["bytes"] < 40_000_000
+    assert hits(result) == [("bomb.gz", 3), ("bomb.xz", 3)]

@@ -87,3 +87,21 @@ def test_chunk_boundaries_do_not_split_or_renumber_lines(tmp_path, matcher):
     small = scan([str(tmp_path)], matcher, ScanOptions(chunk_bytes=4096))
     whole = scan([str(tmp_path)], matcher)
     assert small.events["line"].to_list() == whole.events["line"].to_list() == [997 * k for k in range(1, 7)]
+
+
+@pytest.mark.parametrize("kind", ["gzip", "bzip2", "xz", "zstd"])
+def test_large_first_member_then_a_second_member_are_both_read(kind):
+    import bz2
+    import io
+    import lzma
+
+    import zstandard
+
+    from loganalyzer.sources.decompress import damage, decompressed
+
+    compress = {"gzip": gzip.compress, "bzip2": bz2.compress, "xz": lzma.compress,
+                "zstd": zstandard.ZstdCompressor().compress}[kind]
+    data = b"hello\n" * 3_000_000  # expands past one decoder call's output bound
+    stream, found = decompressed(io.BytesIO(compress(data) + compress(b"second\n")))
+    out = stream.read()
+    assert (found, len(out), out[-7:], damage(stream)) == (kind, len(data) + 7, b"second\n", None)

@@ -23,6 +23,10 @@ MAGIC = (
     (b"\x28\xb5\x2f\xfd", "zstd"),
 )
 READ_BYTES = 256 * 1024
+OUT_BYTES = 8 * 1024 * 1024  # at most this much decompressed output per decoder call
+# A stream that expands more than BOMB_RATIO times past BOMB_MIN_BYTES is a decompression bomb: reading stops.
+BOMB_MIN_BYTES = 1024 * 1024 * 1024
+BOMB_RATIO = 1000
 
 
 def _zstd() -> Any:
@@ -57,30 +61,55 @@ class _Decoded(io.RawIOBase):
         self.offset = 0
         self.done = False
         self.damage: str | None = None
+        self.tail = b""  # zlib: compressed input the decoder has not consumed yet
+        self.more = False  # the decoder holds input that can still produce output
+        self.bytes_in = 0
+        self.bytes_out = 0
 
     def readable(self) -> bool:
         return True
 
+    def _decode(self, data: bytes) -> bytes:
+        """Decompress ``data`` (plus any held-back input), producing at most about OUT_BYTES."""
+        d = self.decoder
+        if self.kind == "gzip":  # zlib
+            out = d.decompress(self.tail + data, OUT_BYTES)
+            self.tail = b"" if d.eof else d.unconsumed_tail  # at a member's end the rest is in unused_data
+            self.more = bool(self.tail)
+        elif self.kind in ("bzip2", "xz"):  # input is buffered inside the decoder
+            out = d.decompress(data, max_length=OUT_BYTES)
+            self.more = not (d.needs_input or d.eof)
+        else:  # zstd
+            out = d.decompress(data)
+        while getattr(d, "eof", False) and d.unused_data and not self.more:
+            rest = d.unused_data
+            if not sniff(rest[:8]) and not rest.strip(b"\x00"):
+                break  # trailing zero padding
+            d = self.decoder = DECODERS[self.kind]()
+            out += self._decode(rest)
+        return out
+
     def _next(self) -> bytes:
         while True:
-            data = self.raw.read(READ_BYTES)
-            if not data:
+            data = b"" if self.more else self.raw.read(READ_BYTES)
+            if not data and not self.more:
                 if not getattr(self.decoder, "eof", True):
                     self.damage = f"{self.kind} data truncated: the stream ends before its end marker"
                 self.done = True
                 return b""
+            self.bytes_in += len(data)
             try:
-                out = self.decoder.decompress(data)
-                while getattr(self.decoder, "eof", False) and self.decoder.unused_data:
-                    rest = self.decoder.unused_data
-                    if not sniff(rest[:8]) and not rest.strip(b"\x00"):
-                        break  # trailing zero padding
-                    self.decoder = DECODERS[self.kind]()
-                    out += self.decoder.decompress(rest)
+                out = self._decode(data)
             except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
                 self.done = True
                 self.damage = f"{self.kind} data corrupt: {exc}"
                 return b""
+            self.bytes_out += len(out)
+            if self.bytes_out > BOMB_MIN_BYTES and self.bytes_out > BOMB_RATIO * max(self.bytes_in, 1):
+                self.done = True
+                self.damage = (f"decompression bomb: {self.bytes_in:,} compressed bytes expanded past "
+                               f"{self.bytes_out:,}; reading stopped")
+                return out
             if out:
                 return out
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -15,6 +17,9 @@ from loganalyzer.certs.scan import inspect_paths
 from loganalyzer.matching import Matcher
 from loganalyzer.scan import ScanOptions, scan
 from loganalyzer.severity import LEVELS, rank
+
+if TYPE_CHECKING:
+    from loganalyzer.nightly.state import State
 
 
 @dataclass
@@ -40,24 +45,37 @@ class Analysis:
     catalogue: cat.Catalogue
 
 
-def run(paths: list[str], opts: Options, catalogue: cat.Catalogue | None = None) -> Analysis:
-    """Analyze ``paths``; raises :class:`catalogue.CatalogueError` if the catalogue does not load."""
+def run(paths: list[str], opts: Options, catalogue: cat.Catalogue | None = None, state: State | None = None,
+        on_source: Callable[[dict], None] | None = None) -> Analysis:
+    """Analyze ``paths``; raises :class:`catalogue.CatalogueError` if the catalogue does not load.
+
+    With ``state`` (:mod:`loganalyzer.nightly.state`) only what earlier runs did not read is read, and
+    ``state`` is advanced in memory (the caller commits it). ``on_source`` gets each source's row when read.
+    """
     catalogue = catalogue or cat.load_or_raise(opts.patterns)
     scan_opts = ScanOptions(timezone=opts.timezone)
     if opts.workers:
         scan_opts.workers = opts.workers
-    if opts.dask_scheduler:
+    if state is not None:
+        from loganalyzer.nightly.incremental import scan_incremental
+
+        result = scan_incremental(paths, Matcher(catalogue), scan_opts, state, on_source)
+    elif opts.dask_scheduler:
         from loganalyzer.distributed import scan_on_cluster
 
         result = scan_on_cluster(paths, Matcher(catalogue), scan_opts, opts.dask_scheduler)
     else:
-        result = scan(paths, Matcher(catalogue), scan_opts)
+        result = scan(paths, Matcher(catalogue), scan_opts, on_source=on_source)
     events = result.events
     if opts.since:
         events = events.filter(pl.col("ts").is_null() | (pl.col("ts") >= opts.since))
     if opts.until:
         events = events.filter(pl.col("ts").is_null() | (pl.col("ts") <= opts.until))
     events = incidents.group(events, catalogue, opts.window_s)
+    if state is not None:
+        from loganalyzer.nightly.continuity import continue_incidents
+
+        events = continue_incidents(events, catalogue, opts.window_s, state)
     table = incidents.build(events, catalogue, result.versions)
     table = incidents.correlate(table, catalogue.rules)
     ts = events["ts"].drop_nulls()

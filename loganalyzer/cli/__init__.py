@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from loganalyzer.cli import analyze, certs, explain, patterns, report
+from loganalyzer.cli import analyze, certs, explain, history, patterns, report
 
 app = typer.Typer(
     name="loganalyzer",
@@ -17,6 +17,7 @@ app.command("analyze")(analyze.analyze)
 app.command("explain")(explain.explain)
 app.command("certs")(certs.certs)
 app.command("report")(report.report)
+app.command("history")(history.history)
 app.add_typer(patterns.app, name="patterns")
 
 

@@ -1,0 +1,1 @@
+"""Unattended runs: incremental state, run lock, history dataset, metrics, redaction and progress."""

@@ -49,3 +49,24 @@ def test_explain_renders_cause_fix_and_references():
     for needle in ("What it detects", "Why it happens", "Fix", "References", "clientAuth", "issues/9785"):
         assert needle in res.output
     assert CliRunner().invoke(app, ["explain", "etcd.no_such_thing"]).exit_code == 2
+
+
+def test_every_regex_is_accepted_by_ripgrep(catalogue):
+    """SPEC: `patterns list --format json` regexes are in a syntax ripgrep accepts (named groups aside,
+    which `rg -f` joins into one pattern and so must be plain groups there)."""
+    import re
+    import shutil
+    import subprocess
+
+    import pytest
+
+    rg = shutil.which("rg")
+    if rg is None:
+        pytest.skip("ripgrep is not installed")
+    rejected = []
+    for sig in catalogue:
+        for rx in sig.regexes:
+            plain = re.sub(r"\(\?P?<\w+>", "(", rx)
+            if subprocess.run([rg, "-q", "-e", plain, "/dev/null"], capture_output=True).returncode == 2:
+                rejected.append((sig.id, rx))
+    assert rejected == []

@@ -90,6 +90,9 @@ def analyze(
     catalogue = load_catalogue(patterns)
     opts = analysis.Options(patterns=list(patterns or []), timezone=timezone, window_s=window_s,
                             since=since_t, until=until_t, min_severity=min_severity, dask_scheduler=dask_scheduler)
+    if dask_scheduler and (state or history):
+        err("--state/--history read incrementally on this machine; --dask-scheduler is not used with them")
+        raise typer.Exit(EXIT_USAGE)
     session = _session(state, history, wait, quiet) if state or history else None
     progress = ScanProgress(enabled=not quiet and sys.stderr.isatty())
     try:
@@ -110,7 +113,10 @@ def analyze(
         console = Console(quiet=quiet)
         if not console.is_terminal:
             console = Console(quiet=quiet, width=160)
-        written = write_all(result, out, fmts)
+        run_info = {"paths": paths, "started": started, "duration_s": round(time.time() - started, 3),
+                    "signatures": len(catalogue), "timezone": timezone, "window": window,
+                    "min_severity": min_severity, "since": since, "until": until}
+        written = write_all(result, out, fmts, run_info)
         if report:
             from loganalyzer.outputs.report import write_report
 

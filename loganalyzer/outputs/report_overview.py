@@ -48,27 +48,18 @@ def window(first: dt.datetime | None, last: dt.datetime | None) -> str:
     return f"{when(first)} → {end} UTC ({human_duration((last - first).total_seconds())})"
 
 
-def _first(run: dict[str, Any], *keys: str) -> Any:
-    for key in keys:
-        if run.get(key) not in (None, "", []):
-            return run[key]
-    return None
-
-
 def _run_time(run: dict[str, Any]) -> str | None:
-    seconds = _first(run, "duration_s", "elapsed_s", "runtime_s", "seconds", "wall_s", "duration", "elapsed")
-    if isinstance(seconds, int | float):
-        return human_duration(float(seconds))
-    return str(seconds) if seconds is not None else None
+    """The run's duration from ``run.json`` (written by ``analyze``: ``duration_s``)."""
+    seconds = run.get("duration_s")
+    return human_duration(float(seconds)) if isinstance(seconds, int | float) else None
 
 
 def _paths(data: ReportData) -> list[str]:
-    paths = _first(data.run, "paths", "inputs", "input_paths", "path")
-    if isinstance(paths, str):
-        return [paths]
-    if isinstance(paths, list):
+    """The analyzed paths from ``run.json``, else the top folders the sources were found under."""
+    paths = data.run.get("paths")
+    if isinstance(paths, list) and paths:
         return [str(p) for p in paths]
-    if data.sources is not None and data.sources.height:  # the top folders the sources were found under
+    if data.sources is not None and data.sources.height:
         tops = data.sources["source"].str.split("!").list.first().str.split("/").list.first().unique().sort()
         return tops.to_list()
     return []

@@ -73,8 +73,8 @@ def _problem(name: str, status: str, error: str) -> SourceScan:
 
 def _scan_lines(source: Source, stream, compression: str | None, matcher: Matcher, opts: ScanOptions) -> SourceScan:
     reader = Reader(source, opts.chunk_bytes, compression)
-    year = dt.datetime.fromtimestamp(source.mtime or dt.datetime.now(dt.UTC).timestamp(), dt.UTC).year
-    ctx = wrappers.Context(tz=opts.timezone, year=year)
+    mtime = dt.datetime.fromtimestamp(source.mtime, dt.UTC) if source.mtime else None
+    ctx = wrappers.Context(tz=opts.timezone, mtime=mtime)
     wrapper: wrappers.Wrapper | None = None
     inner_formats: set[str] = set()
     parts: list[pl.DataFrame] = []

@@ -103,7 +103,8 @@ def test_unrecognised_line_is_raw():
 
 def unwrap_one(line: str) -> tuple[str, dict]:
     wrapper = wrappers.detect([line])
-    frame = wrappers.unwrap(pl.DataFrame({"raw": [line]}), wrapper, wrappers.Context(year=2024))
+    ctx = wrappers.Context(mtime=dt.datetime(2024, 6, 1, tzinfo=UTC))
+    frame = wrappers.unwrap(pl.DataFrame({"raw": [line]}), wrapper, ctx)
     return wrapper.name, frame.row(0, named=True)
 
 
@@ -135,3 +136,11 @@ def test_plain_file_is_not_mistaken_for_a_wrapper():
     name, row = unwrap_one("2021-06-09 11:10:13.022735 I | embed: name = etcd-1")
     assert name == "plain"
     assert row["text"] == "2021-06-09 11:10:13.022735 I | embed: name = etcd-1"
+
+
+def test_syslog_year_rolls_back_for_december_lines_in_a_january_file():
+    lines = ["Dec 31 23:59:58 etcd-1 etcd[1]: a", "Jan  1 00:00:02 etcd-1 etcd[1]: b"]
+    ctx = wrappers.Context(mtime=dt.datetime(2027, 1, 1, 0, 5, tzinfo=UTC))
+    frame = wrappers.unwrap(pl.DataFrame({"raw": lines}), wrappers.detect(lines), ctx)
+    assert frame["wrapper_ts"].to_list() == [dt.datetime(2026, 12, 31, 23, 59, 58, tzinfo=UTC),
+                                            dt.datetime(2027, 1, 1, 0, 0, 2, tzinfo=UTC)]

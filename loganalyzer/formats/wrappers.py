@@ -7,6 +7,7 @@ plus the wrapper's own timestamp and host where it has them.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass
 
@@ -28,10 +29,14 @@ def _compiled(pattern: str) -> regex.Pattern:
 
 @dataclass(frozen=True)
 class Context:
-    """What a file tells about times without a zone or a year."""
+    """What a file tells about times without a zone or a year: its zone option and its modification time."""
 
     tz: str = "UTC"
-    year: int = 1970
+    mtime: dt.datetime | None = None  # UTC; year-less times take its year (December lines of a January file: -1)
+
+    @property
+    def year(self) -> int:
+        return (self.mtime or dt.datetime.now(dt.UTC)).year
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ class RegexWrapper:
             ts = T.rfc3339(wts)
         elif self.ts_kind == "syslog":
             ts = T.local(pl.lit(f"{ctx.year} ") + wts.str.replace_all(r"\s+", " "), "%Y %b %d %H:%M:%S%.f", ctx.tz)
+            if ctx.mtime is not None:  # a file written in January holds December lines of the year before
+                ts = pl.when(ts > pl.lit(ctx.mtime + dt.timedelta(days=1))).then(ts.dt.offset_by("-1y")).otherwise(ts)
         else:
             ts = pl.lit(None, T.UTC_DTYPE)
         host = g.struct.field("host") if "host" in names else pl.lit(None, pl.String)

@@ -63,7 +63,7 @@ def run(paths: list[str], opts: Options, catalogue: cat.Catalogue | None = None,
     elif opts.dask_scheduler:
         from loganalyzer.distributed import scan_on_cluster
 
-        result = scan_on_cluster(paths, Matcher(catalogue), scan_opts, opts.dask_scheduler)
+        result = scan_on_cluster(paths, Matcher(catalogue), scan_opts, opts.dask_scheduler, on_source=on_source)
     else:
         result = scan(paths, Matcher(catalogue), scan_opts, on_source=on_source)
     events = result.events

@@ -1,7 +1,7 @@
 """The scan on a Dask cluster: sources listed here, read and matched on the workers, combined here.
 
 Each worker opens its own files (paths the workers share, or remote URLs), so only source descriptions go
-out and only the per-source results (polars frames, pickled as compact Arrow IPC) come back. The matcher
+out and only the per-source results (polars frames, which pickle as Arrow IPC) come back. The matcher
 is scattered once to every worker. Small files travel in batches; a big plain file is cut into byte
 ranges at the Reader's own chunk boundaries (:mod:`loganalyzer.sources.split`), their line numbers counted
 on the workers first, so the result is the one a local :func:`loganalyzer.scan.scan` gives. Grouping,
@@ -10,9 +10,11 @@ correlation and outputs stay on the client (the rest of ``analysis.run``).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
 import os
-import sys
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from loganalyzer.scan import ScanOptions, ScanResult, SourceScan, combine, scan_source
@@ -23,11 +25,12 @@ if TYPE_CHECKING:
     from loganalyzer.matching import Matcher
 
 INSTALL_HINT = "pip install 'loganalyzer[dask]'"
-CONNECT_TIMEOUT_S = 15
+CONNECT_TIMEOUT_S = 10  # also how long a lost scheduler is waited for
 RETRIES = 2  # a task that raised is run again; a task on a worker that died is rescheduled by the scheduler
 BATCH_BYTES = 64 * 1024 * 1024
 BATCH_FILES = 64
 TASKS_PER_THREAD = 4  # small files are batched into about this many tasks per worker thread
+MIN_SPLIT_CHUNKS = 4  # a file is cut into byte ranges of at least this many read chunks
 STATUS_ORDER = ("ok", "skipped", "partial", "error")
 
 
@@ -71,27 +74,26 @@ def _scan_batch(sources: list[Source], matcher: Matcher, opts: ScanOptions) -> l
     return [scan_source(s, matcher, opts) for s in sources]
 
 
-def _count_lines(piece: Source) -> int | None:
-    """Worker side: the lines in a byte range, to number the next ranges."""
-    from loganalyzer.sources.split import count_lines
-
-    return count_lines(piece)
-
-
-def _digest(parts: list[SourceScan]) -> tuple[int, int] | None:
-    """The (CRC-32, bytes) of consecutive ranges read as one."""
+def _digest(parts: list[SourceScan]) -> tuple[int, ...] | None:
+    """The digest of consecutive ranges read as one: ``(crc, bytes)`` with the CRC-32 over all the bytes, or
+    ``(crc, bytes, hashed)`` with the CRC-32 over ``hashed`` bytes picked from them."""
     from loganalyzer.sources.split import crc32_combine
 
     if any(p.digest is None for p in parts):
         return None
-    crc, size = parts[0].digest  # type: ignore[misc]
-    for p in parts[1:]:
-        crc, size = crc32_combine(crc, p.digest[0], p.digest[1]), size + p.digest[1]  # type: ignore[index]
-    return crc, size
+    first, *rest = [tuple(p.digest) for p in parts]  # type: ignore[arg-type]
+    crc, sizes = first[0], list(first[1:])
+    for digest in rest:
+        crc = crc32_combine(crc, digest[0], digest[-1])
+        sizes = [a + b for a, b in zip(sizes, digest[1:], strict=True)]
+    return (crc, *sizes)
 
 
 def _mergeable(parts: list[SourceScan]) -> bool:
-    """False when a range after the first cut a long line: its digest covers fewer bytes than it read."""
+    """False when the digests cannot be combined: they do not say how many bytes they cover, and a range
+    after the first cut a long line (so it covers fewer than it read)."""
+    if all(p.digest is not None and len(p.digest) > 2 for p in parts):
+        return True
     return not any("longer than 1 MiB" in (p.row["note"] or "") for p in parts[1:])
 
 
@@ -115,145 +117,144 @@ def _merge(source: Source, wrapper: str, parts: list[SourceScan]) -> SourceScan:
         "note": "; ".join(notes) if notes else None,
     }
     return SourceScan(events=events, row=row, unmatched=[u for p in parts for u in p.unmatched],
-                      versions=[v for p in parts for v in p.versions], read_bytes=parts[-1].read_bytes,
+                      versions=[v for p in parts for v in p.versions], read_bytes=source.resume_bytes + row["bytes"],
                       digest=_digest(parts))
 
 
-class _Progress:
-    """A rich bar on stderr counting finished tasks; does nothing when off."""
+def _plan(todo: list[Source], opts: ScanOptions, split_bytes: int, threads: int
+          ) -> tuple[list[list[tuple[int, Source]]], dict[int, tuple[list[Source], str]]]:
+    """Batches of whole sources, and the byte ranges (with their wrapper) of the files worth splitting."""
+    from loganalyzer.sources.split import plan
 
-    def __init__(self, enabled: bool, total: int):
-        self.bar = None
-        if enabled and total:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.bar = Progress(TextColumn("scanning on the cluster"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), console=Console(stderr=True), transient=True)
-            self.task = self.bar.add_task("scan", total=total)
-            self.bar.start()
-
-    def advance(self) -> None:
-        if self.bar:
-            self.bar.advance(self.task)
-
-    def more(self) -> None:
-        if self.bar:
-            self.bar.update(self.task, total=(self.bar.tasks[0].total or 0) + 1)
-
-    def stop(self) -> None:
-        if self.bar:
-            self.bar.stop()
-
-
-def _run(client: Any, distributed: Any, todo: list[Source], matcher: Matcher, opts: ScanOptions,
-         split_bytes: int, progress: bool) -> list[list[SourceScan] | None]:
-    """Per source (in order): its results, computed on the cluster (None for those left to the client)."""
-    from loganalyzer.sources.split import numbered, plan
-
-    results: list[list[SourceScan] | None] = [None] * len(todo)
-    whole: list[tuple[int, Source]] = []
+    unsplit: list[tuple[int, Source]] = []
     splits: dict[int, tuple[list[Source], str]] = {}
     for i, source in enumerate(todo):
         if isinstance(source.opener, StdinOpener):
-            continue
+            continue  # the client's standard input: read by the client
         source = _portable(source)
         pieces, wrapper = plan(source, opts.chunk_bytes, split_bytes)
         if wrapper is None:
-            whole.append((i, source))
+            unsplit.append((i, source))
         else:
             splits[i] = (pieces, wrapper)
+    return _batches(unsplit, threads), splits
+
+
+def _run(client: Any, distributed: Any, todo: list[Source], matcher: Matcher, opts: ScanOptions,
+         split_bytes: int | None, on_source: Callable[[dict], None]) -> list[list[SourceScan] | None]:
+    """Per source (in order): its results, computed on the cluster (None for those left to the client)."""
+    from loganalyzer.sources.split import SPLIT_BYTES, count_lines, numbered
+
     threads = sum(w.get("nthreads", 1) for w in client.scheduler_info().get("workers", {}).values()) or 1
-    batches = _batches(whole, threads)
+    if not split_bytes:  # about one range per thread, between a few chunks and SPLIT_BYTES
+        share = sum(s.size or 0 for s in todo) // threads
+        split_bytes = min(SPLIT_BYTES, max(MIN_SPLIT_CHUNKS * opts.chunk_bytes, share))
+    batches, splits = _plan(todo, opts, split_bytes, threads)
     remote_matcher = client.scatter(matcher, broadcast=True, hash=False)
+    results: list[list[SourceScan] | None] = [None] * len(todo)
     what: dict[Any, tuple] = {}  # future -> what it computes
+
+    def submit(sources: list[Source], *key: Any) -> Any:
+        fut = client.submit(_scan_batch, sources, remote_matcher, opts, retries=RETRIES, pure=False)
+        what[fut] = key
+        return fut
+
+    def finish(i: int, scans: list[SourceScan]) -> None:
+        results[i] = scans
+        for s in scans:
+            on_source(s.row)
+
     for batch in batches:
-        fut = client.submit(_scan_batch, [s for _, s in batch], remote_matcher, opts, retries=RETRIES, pure=False)
-        what[fut] = ("batch", [i for i, _ in batch])
+        submit([s for _, s in batch], "batch", [i for i, _ in batch])
     counts: dict[int, list[int | None]] = {}
     for i, (pieces, _) in splits.items():
         counts[i] = [None] * (len(pieces) - 1)
         for k, piece in enumerate(pieces[:-1]):
-            fut = client.submit(_count_lines, piece, retries=RETRIES, pure=False, priority=10)
-            what[fut] = ("count", i, k)
+            what[client.submit(count_lines, piece, retries=RETRIES, pure=False, priority=10)] = ("count", i, k)
+    left = {i: len(c) for i, c in counts.items()}
     parts: dict[int, list[SourceScan | None]] = {i: [None] * len(p) for i, (p, _) in splits.items()}
-
-    def whole(i: int) -> Any:
-        fut = client.submit(_scan_batch, [_portable(todo[i])], remote_matcher, opts, retries=RETRIES, pure=False)
-        what[fut] = ("batch", [i])
-        return fut
-
-    pending_counts = {i: len(c) for i, c in counts.items()}
-    bar = _Progress(progress, len(what) + sum(len(p) for p, _ in splits.values()))
-    try:
-        done = distributed.as_completed(list(what), loop=client.loop, with_results=True)
-        for fut, value in done:
-            kind, *key = what.pop(fut)
-            bar.advance()
-            if kind == "batch":
-                for i, scans in zip(key[0], value, strict=True):
-                    results[i] = scans
-            elif kind == "count":
-                i, k = key
-                counts[i][k] = value
-                pending_counts[i] -= 1
-                if pending_counts[i]:
-                    continue
-                pieces, _ = splits[i]
-                if any(c is None for c in counts[i]):  # a range could not be counted: read the file whole
-                    for _ in pieces[1:]:
-                        bar.advance()
-                    parts.pop(i)
-                    done.add(whole(i))
-                    continue
-                for k, piece in enumerate(numbered(pieces, counts[i])):
-                    fut = client.submit(_scan_batch, [piece], remote_matcher, opts, retries=RETRIES, pure=False)
-                    what[fut] = ("piece", i, k)
-                    done.add(fut)
-            else:
-                i, k = key
-                parts[i][k] = value[0][0]
-                if all(p is not None for p in parts[i]):
-                    got: list[SourceScan] = parts.pop(i)  # type: ignore[assignment]
-                    if _mergeable(got):
-                        results[i] = [_merge(todo[i], splits[i][1], got)]
-                    else:
-                        bar.more()
-                        done.add(whole(i))
-    finally:
-        bar.stop()
+    done = distributed.as_completed(list(what), loop=client.loop, with_results=True)
+    for fut, value in done:
+        if isinstance(value, BaseException):  # cancelled: the scheduler went away
+            raise value
+        kind, *key = what.pop(fut)
+        if kind == "batch":
+            for i, scans in zip(key[0], value, strict=True):
+                finish(i, scans)
+        elif kind == "count":
+            i, k = key
+            counts[i][k] = value
+            left[i] -= 1
+            if left[i]:
+                continue
+            pieces = splits[i][0]
+            if any(c is None for c in counts[i]):  # a range could not be counted: read the file whole
+                del parts[i]
+                done.add(submit([_portable(todo[i])], "batch", [i]))
+                continue
+            for k, piece in enumerate(numbered(pieces, counts[i])):  # type: ignore[arg-type]
+                done.add(submit([piece], "piece", i, k))
+        else:
+            i, k = key
+            parts[i][k] = value[0][0]
+            if all(p is not None for p in parts[i]):
+                got: list[SourceScan] = parts.pop(i)  # type: ignore[assignment]
+                if _mergeable(got):
+                    finish(i, [_merge(todo[i], splits[i][1], got)])
+                else:
+                    done.add(submit([_portable(todo[i])], "batch", [i]))
     return results
 
 
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _quiet_dask_logs() -> Iterator[None]:
+    """Dask's client logs tracebacks when the scheduler goes away; the error is reported once, by us."""
+    names = ["distributed", *(n for n in logging.root.manager.loggerDict if n.startswith("distributed."))]
+    levels = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
 def scan_on_cluster(paths: list[str], matcher: Matcher, opts: ScanOptions, address: str, *,
-                    sources: list[Source] | None = None, progress: bool | None = None,
+                    on_source: Callable[[dict], None] | None = None, sources: list[Source] | None = None,
                     split_bytes: int | None = None) -> ScanResult:
     """What :func:`loganalyzer.scan.scan` returns, computed on the Dask cluster at ``address``.
 
-    ``sources`` replaces the discovered ones (as in ``scan``); ``progress`` shows a bar on stderr (default:
-    when stderr is a terminal). Standard input is read here. Raises :class:`ClusterError`.
+    ``on_source`` gets each source's row as its result arrives and ``sources`` replaces the discovered ones,
+    as in ``scan``; ``split_bytes`` is the size of the byte ranges big plain files are cut into
+    (default: the input's share per worker thread, within 4 chunks and 256 MiB). Standard input is read
+    here. Raises :class:`ClusterError`.
     """
-    from loganalyzer.sources.split import SPLIT_BYTES
-
     distributed = _distributed()
     found = discover(paths)
     todo = found.sources if sources is None else sources
-    if progress is None:
-        progress = sys.stderr.isatty()
-    try:
-        client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-    except Exception as exc:
-        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
-    try:
-        results = _run(client, distributed, todo, matcher, opts, split_bytes or SPLIT_BYTES, progress)
-    except ClusterError:
-        raise
-    except Exception as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else ""
-        raise ClusterError(f"the Dask cluster at {address} failed: {type(exc).__name__}: {reason}") from None
-    finally:
-        client.close()
+    with _quiet_dask_logs():
+        try:
+            client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+        except Exception as exc:
+            raise ClusterError(f"cannot reach the Dask scheduler at {address}: {_reason(exc)}") from None
+        try:
+            results = _run(client, distributed, todo, matcher, opts, split_bytes, on_source or (lambda row: None))
+        except Exception as exc:
+            raise ClusterError(f"the Dask cluster at {address} failed: {_reason(exc)}") from None
+        finally:
+            client.close()
     scans: list[SourceScan] = []
     for source, done in zip(todo, results, strict=True):
-        scans += done if done is not None else scan_source(source, matcher, opts)
+        if done is None:
+            done = scan_source(source, matcher, opts)
+            for s in done:
+                if on_source:
+                    on_source(s.row)
+        scans += done
     return combine(found.skipped, scans)

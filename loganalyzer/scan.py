@@ -17,6 +17,7 @@ import polars as pl
 
 from loganalyzer.formats import lines, multiline, versions, wrappers
 from loganalyzer.formats.timestamps import UTC_DTYPE
+from loganalyzer.frames import detached
 from loganalyzer.incidents import unmatched
 from loganalyzer.matching import Matcher
 from loganalyzer.sources import Skipped, Source, archives, discover
@@ -59,7 +60,7 @@ class SourceScan:
     unmatched: list[pl.DataFrame] = field(default_factory=list)
     versions: list[pl.DataFrame] = field(default_factory=list)
     read_bytes: int = 0  # decompressed bytes consumed, for incremental state
-    digest: tuple[int, int] | None = None  # (CRC-32, bytes) of the content read, to find copies
+    digest: tuple[int, int, int] | None = None  # (CRC-32, bytes read, bytes hashed) of the content, to find copies
 
 
 def _row(name: str, status: str, error: str | None, **extra) -> dict:
@@ -81,7 +82,7 @@ def _scan_lines(source: Source, stream, compression: str | None, matcher: Matche
     out = SourceScan(pl.DataFrame(schema=EVENT_SCHEMA), {})
     host = source.host_hint or host_from_path(source.name)
     raw = pl.col("raw")
-    hint = matcher.candidates(raw) | raw.str.contains(unmatched.LEVEL_HINT) | raw.str.contains(versions.HINT)
+    hint = matcher.candidates(raw)
     for frame in reader.frames(stream):
         if wrapper is None:
             wrapper = wrappers.detect(frame["raw"].head(wrappers.SNIFF_LINES).to_list())
@@ -99,14 +100,14 @@ def _scan_lines(source: Source, stream, compression: str | None, matcher: Matche
             .alias("format"),
             pl.coalesce("wrapper_host", pl.lit(host, pl.String)).alias("host"),
         )
-        out.versions.append(versions.extract(parsed))
-        out.unmatched.append(unmatched.summarise(parsed.filter(pl.col("signature_id").is_null())))
+        out.versions.append(detached(versions.extract(parsed)))
+        out.unmatched.append(detached(unmatched.summarise(parsed.filter(pl.col("signature_id").is_null()))))
         ev = parsed.filter(pl.col("signature_id").is_not_null())
         if ev.is_empty():
             continue
         ev = multiline.attach_blocks(ev, frame, wrapper, ctx)
         inner_formats.update(ev["format"].str.split("/").list.last().unique().to_list())
-        parts.append(ev.select(list(EVENT_SCHEMA)))
+        parts.append(detached(ev.select(list(EVENT_SCHEMA))))
     events = pl.concat(parts) if parts else pl.DataFrame(schema=EVENT_SCHEMA)
     fmt = wrapper.name if wrapper else None
     if inner_formats:
@@ -119,7 +120,7 @@ def _scan_lines(source: Source, stream, compression: str | None, matcher: Matche
                "events": events.height, "status": stats.status, "error": stats.error,
                "note": "; ".join(stats.notes) if stats.notes else None}
     out.read_bytes = source.resume_bytes + stats.bytes
-    out.digest = (stats.digest, stats.bytes) if stats.bytes else None
+    out.digest = (stats.digest, stats.bytes, stats.hashed) if stats.bytes else None
     out.events = events.cast(EVENT_SCHEMA)
     return out
 
@@ -158,7 +159,7 @@ def scan_source(source: Source, matcher: Matcher, opts: ScanOptions) -> list[Sou
 
 def _drop_copies(scans: list[SourceScan]) -> list[SourceScan]:
     """The same file present twice (a log and its copy in a tarball) is counted once: the first by name."""
-    first: dict[tuple[int, int], str] = {}
+    first: dict[tuple[int, int, int], str] = {}
     out = []
     for scan_ in sorted(scans, key=lambda s: s.row["source"]):
         original = first.setdefault(scan_.digest, scan_.row["source"]) if scan_.digest else scan_.row["source"]

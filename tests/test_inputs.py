@@ -224,3 +224,13 @@ def test_decompression_bomb_is_stopped_and_partial(tmp_path, matcher, monkeypatc
         assert r["status"] == "partial" and "decompression bomb" in r["error"]
         assert r["bytes"] < 40_000_000
     assert hits(result) == [("bomb.gz", 3), ("bomb.xz", 3)]
+
+
+def test_bytes_read_equal_the_file_size_even_with_cut_lines(tmp_path, matcher):
+    from loganalyzer.scan import ScanOptions
+
+    data = b"x" * (5 * 1024 * 1024) + b"\n" + EKU.encode() + b"\n" + b"y" * (2 * 1024 * 1024)
+    (tmp_path / "huge.log").write_bytes(data)
+    for chunk in (1024 * 1024, 32 * 1024 * 1024):
+        r = row(scan([str(tmp_path)], matcher, ScanOptions(chunk_bytes=chunk)), "huge.log")
+        assert (r["bytes"], r["lines"]) == (len(data), 3)

@@ -8,9 +8,10 @@ import polars as pl
 VERSION_PATTERNS: tuple[tuple[str, str], ...] = (
     ("etcd", r"etcdmain: etcd Version: (?P<version>\d+\.\d+\.\d+)"),
     ("etcd", r'\\?"etcd-version\\?":\\?"(?P<version>\d+\.\d+\.\d+)'),
-    ("apisix", r"(?:APISIX/|(?i:apisix[_ ]version)[ :=]+v?)(?P<version>\d+\.\d+\.\d+)"),
+    ("apisix", r"(?i:apisix[_ ]version)[ :=]+v?(?P<version>\d+\.\d+\.\d+)"),
 )
-HINT = r"etcd Version: |etcd-version|APISIX/|(?i:apisix[_ ]version)"
+# Phrases of those lines, for the matcher's literal prefilter (case-insensitive).
+PHRASES = ("etcd version: ", "etcd-version", "apisix version", "apisix_version")
 VERSION_SCHEMA = {
     "host": pl.String, "component": pl.String, "version": pl.String, "first_seen": pl.Datetime("us", "UTC"),
 }

@@ -14,10 +14,13 @@ import polars as pl
 
 from loganalyzer.catalogue import Catalogue, Signature
 from loganalyzer.catalogue.literals import escape, group_names, required_literals
+from loganalyzer.formats.lines import PROBLEM_LEVEL_PHRASES
+from loganalyzer.formats.versions import PHRASES as VERSION_PHRASES
 from loganalyzer.matching.conditions import condition
 from loganalyzer.matching.fields import typed
 from loganalyzer.severity import rank
 
+SCAN_PHRASES = PROBLEM_LEVEL_PHRASES + VERSION_PHRASES
 MATCH_SCHEMA = {"row": pl.Int64, "signature_id": pl.String, "fields": pl.String}
 
 
@@ -39,7 +42,9 @@ class _Rule:
 class Matcher:
     """A catalogue compiled for matching."""
 
-    def __init__(self, catalogue: Catalogue):
+    def __init__(self, catalogue: Catalogue, extra_literals: tuple[str, ...] = SCAN_PHRASES):
+        """``extra_literals``: more phrases whose lines the prefilter must also select: by default the lines
+        that state a warn/error level (for the unknown-error templates) or a version (for the hosts table)."""
 
         self.catalogue = catalogue
         self.rules: list[_Rule] = []
@@ -53,6 +58,8 @@ class Matcher:
                     literals |= _escaped_variants(lit)
                     self._rules_of.setdefault(lit, []).append(len(self.rules))
                 self.rules.append(_Rule(sig, rx, groups, all_groups))
+        for lit in extra_literals:
+            literals |= _escaped_variants(lit.lower())
         # longest first so the alternation prefers full phrases; sorted for a stable pattern
         self.literals = sorted(literals, key=lambda s: (-len(s), s))
         self.prefilter = "(?i)" + "|".join(escape(lit) for lit in self.literals) if self.literals else None

@@ -14,7 +14,7 @@ from loganalyzer.sources.discover import Source
 CHUNK_BYTES = 32 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
 BINARY_PROBE = 8192
-BLOCK_BYTES = 64 * 1024  # read unit: a corrupt stream loses at most this much before the damage
+DIGEST_BYTES = 1024 * 1024
 LINES_SCHEMA = {"line": pl.Int64, "raw": pl.String}
 
 
@@ -28,30 +28,37 @@ class ReadStats:
     status: str = "ok"
     error: str | None = None
     notes: list[str] | None = None
-    digest: int = 0  # CRC-32 of the decompressed bytes read: the same log in two places has the same one
+    digest: int = 0  # CRC-32 of the content's start and chunk ends: the same log in two places has the same one
+    hashed: int = 0  # bytes the digest covers, so the digests of consecutive byte ranges combine
 
     def note(self, text: str) -> None:
         self.notes = [*(self.notes or []), text]
 
 
 def _frame(chunk: bytes, first_line: int) -> pl.DataFrame:
-    """Physical lines of ``chunk`` numbered from ``first_line``; blank lines kept, invalid UTF-8 replaced."""
-    expected = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+    """The physical lines of ``chunk`` numbered from ``first_line``; blank lines kept, invalid UTF-8 replaced.
+
+    polars' CSV reader splits the lines (in Rust, in parallel), with a byte that text never holds (NUL) as the
+    separator and no quoting; it ends lines at ``\n`` and drops a ``\r`` before it. A chunk with NUL bytes
+    takes the exact, slower path.
+    """
     frame = None
     if b"\x00" not in chunk:
         frame = pl.read_csv(
             chunk, has_header=False, separator="\x00", quote_char=None, new_columns=["raw"],
             infer_schema=False, encoding="utf8-lossy", raise_if_empty=False,
         )
-        if frame.width != 1 or frame.height != expected:
+        if frame.width != 1:
             frame = None
     if frame is None:  # exotic content: the exact, slower path
         text = chunk.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
         lines = text.split("\n")
         if text.endswith("\n"):
             lines.pop()
-        frame = pl.DataFrame({"raw": lines}, schema={"raw": pl.String})
-    frame = frame.with_columns(pl.col("raw").fill_null("").str.strip_suffix("\r"))
+        frame = pl.DataFrame({"raw": lines}, schema={"raw": pl.String}).with_columns(
+            pl.col("raw").str.strip_suffix("\r"))
+    if frame["raw"].null_count():
+        frame = frame.with_columns(pl.col("raw").fill_null(""))
     return frame.with_row_index("line", offset=first_line).with_columns(pl.col("line").cast(pl.Int64))
 
 
@@ -111,23 +118,20 @@ class Reader:
                 if self.head.lstrip().startswith(b"-----BEGIN "):
                     self.stats.status, self.stats.error = "skipped", "PEM certificate or key (see certificates)"
                     return
-            data = carry + block
             if not block:
-                if data:
-                    yield self._emit(data, next_line)
+                if carry:
+                    next_line += (yield from self._emit(carry, next_line))
                 return
-            cut = data.rfind(b"\n")
+            cut = block.rfind(b"\n")
             if cut < 0:
-                carry = data
-                if len(data) > MAX_LINE_BYTES:  # one enormous line: keep its first MiB, skip the rest
-                    yield self._emit(self._cut_long_line(data, stream, next_line), next_line)
-                    next_line += 1
+                carry += block
+                if len(carry) > MAX_LINE_BYTES:  # one enormous line: keep its first MiB, skip the rest
+                    next_line += (yield from self._emit(self._cut_long_line(carry, stream, next_line), next_line))
                     carry = b""
                 continue
-            carry = data[cut + 1:]
-            chunk = data[: cut + 1]
-            yield self._emit(chunk, next_line)
-            next_line += chunk.count(b"\n")
+            chunk = b"".join((carry, memoryview(block)[: cut + 1]))  # the one copy a chunk costs
+            carry = block[cut + 1:]
+            next_line += (yield from self._emit(chunk, next_line))
 
     def _cut_long_line(self, data: bytes, stream, line_no: int) -> bytes:
         """The first MAX_LINE_BYTES of a line; the rest is skipped up to its newline."""
@@ -138,43 +142,50 @@ class Reader:
             dropped += len(rest)
             if not rest or failed:
                 break
-        tail = rest[rest.index(b"\n") + 1:] if b"\n" in rest else b""
-        dropped -= len(tail)
+        newline = b"\n" in rest
+        tail = rest[rest.index(b"\n") + 1:] if newline else b""
+        dropped -= len(tail) + newline  # the line's own newline is the one the cut line keeps
         self._pending = tail  # the start of the next line(s), read again by _read
-        self.stats.bytes += dropped
+        self.stats.bytes += dropped + newline - 1  # _emit counts the cut line with a newline
         self.stats.note(f"line {line_no} longer than 1 MiB: cut ({dropped:,} bytes dropped)")
         return data[:MAX_LINE_BYTES] + b"\n"
 
     def _read(self, stream) -> tuple[bytes, bool]:
         """Up to the next multiple of ``chunk_bytes`` in the stream (so chunks end at the same offsets wherever
-        reading started, e.g. in a byte range of a split file), in small blocks, never past ``source.end_bytes``;
-        on damage, what was read so far and True."""
-        buf = bytearray(self._pending)
+        reading started, e.g. in a byte range of a split file), never past ``source.end_bytes``; on damage,
+        what was read so far and True (the decoders deliver everything before the damage first)."""
+        parts = [self._pending] if self._pending else []
         self._pending = b""
         want = self.chunk_bytes - self._pos % self.chunk_bytes
         if self.source.end_bytes is not None:
             want = min(want, self.source.end_bytes - self._pos)
+        failed = False
         while want > 0:
             try:
-                block = stream.read(min(BLOCK_BYTES, want))
+                block = stream.read(want)
             except DECOMPRESSION_ERRORS as exc:
                 self.stats.status = "partial"
                 self.stats.error = f"{self.stats.compression or 'stream'} data truncated or corrupt: {exc}"
-                return bytes(buf), True
+                failed = True
+                break
             if not block:
                 problem = damage(stream)
                 if problem:
                     self.stats.status, self.stats.error = "partial", problem
-                    return bytes(buf), True
+                    failed = True
                 break
-            buf += block
+            parts.append(block)
             self._pos += len(block)
             want -= len(block)
-        return bytes(buf), False
+        return b"".join(parts), failed  # a single read is returned as is, without a copy
 
-    def _emit(self, chunk: bytes, first_line: int) -> pl.DataFrame:
+    def _emit(self, chunk: bytes, first_line: int) -> Iterator[pl.DataFrame]:
+        """Yield the frame of ``chunk``'s lines; return how many lines it holds."""
         self.stats.bytes += len(chunk)
-        self.stats.digest = zlib.crc32(chunk, self.stats.digest)
+        # a content fingerprint that costs nothing per byte: the start, every chunk's end, and the size
+        part = chunk[:DIGEST_BYTES] if first_line == 1 else chunk[-4096:]
+        self.stats.digest = zlib.crc32(part, self.stats.digest)
+        self.stats.hashed += len(part)
         frame = _frame(chunk, first_line)
         self.stats.lines += frame.height
         too_long = pl.col("raw").str.len_bytes() > MAX_LINE_BYTES
@@ -184,4 +195,5 @@ class Reader:
             frame = frame.with_columns(
                 pl.when(too_long).then(pl.col("raw").str.slice(0, MAX_LINE_BYTES // 4)).otherwise("raw").alias("raw")
             )
-        return frame
+        yield frame
+        return frame.height

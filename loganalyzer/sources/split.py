@@ -15,7 +15,7 @@ import dataclasses
 from loganalyzer.sources.archives import kind as archive_kind
 from loganalyzer.sources.decompress import sniff as compression
 from loganalyzer.sources.discover import FileOpener, Source
-from loganalyzer.sources.read import BINARY_PROBE, MAX_LINE_BYTES, _frame
+from loganalyzer.sources.read import BINARY_PROBE, MAX_LINE_BYTES
 
 SPLIT_BYTES = 256 * 1024 * 1024
 SNIFF_BYTES = 1024 * 1024
@@ -48,7 +48,8 @@ def _first_frame_lines(f, start: int, chunk: int, size: int) -> list[str] | None
                 end = pos + 1
     if b"\x00" in data[:end]:
         return None
-    return _frame(data[:end], 1)["raw"].head(SNIFF_LINES).to_list()
+    lines = data[:end].decode("utf-8", errors="replace").split("\n", SNIFF_LINES)[:SNIFF_LINES]
+    return [line.removesuffix("\r") for line in lines]
 
 
 def _wrapper(f, start: int, chunk: int, size: int) -> str | None:
@@ -91,7 +92,7 @@ def plan(source: Source, chunk: int, split_bytes: int = SPLIT_BYTES) -> tuple[li
     """
     start = source.resume_bytes
     size = source.size if source.end_bytes is None else source.end_bytes
-    parts = round((size or 0) - start) // max(1, split_bytes) if size else 0
+    parts = round((size - start) / max(1, split_bytes)) if size is not None else 0
     if not isinstance(source.opener, FileOpener) or size is None or parts < 2:
         return [source], None
     step = -(-(size - start) // parts)  # ranges of equal size, each cut at the chunk grid point after its end

@@ -74,27 +74,12 @@ def _scan_batch(sources: list[Source], matcher: Matcher, opts: ScanOptions) -> l
     return [scan_source(s, matcher, opts) for s in sources]
 
 
-def _digest(parts: list[SourceScan]) -> tuple[int, ...] | None:
-    """The digest of consecutive ranges read as one: ``(crc, bytes)`` with the CRC-32 over all the bytes, or
-    ``(crc, bytes, hashed)`` with the CRC-32 over ``hashed`` bytes picked from them."""
-    from loganalyzer.sources.split import crc32_combine
-
+def _digest(parts: list[SourceScan]) -> tuple[int, int, int] | None:
+    """The digest of consecutive byte ranges read as one file: the first range's head, the tails and sizes summed."""
     if any(p.digest is None for p in parts):
         return None
-    first, *rest = [tuple(p.digest) for p in parts]  # type: ignore[arg-type]
-    crc, sizes = first[0], list(first[1:])
-    for digest in rest:
-        crc = crc32_combine(crc, digest[0], digest[-1])
-        sizes = [a + b for a, b in zip(sizes, digest[1:], strict=True)]
-    return (crc, *sizes)
-
-
-def _mergeable(parts: list[SourceScan]) -> bool:
-    """False when the digests cannot be combined: they do not say how many bytes they cover, and a range
-    after the first cut a long line (so it covers fewer than it read)."""
-    if all(p.digest is not None and len(p.digest) > 2 for p in parts):
-        return True
-    return not any("longer than 1 MiB" in (p.row["note"] or "") for p in parts[1:])
+    digests = [p.digest for p in parts]
+    return (digests[0][0], sum(d[1] for d in digests), sum(d[2] for d in digests))  # type: ignore[index]
 
 
 def _merge(source: Source, wrapper: str, parts: list[SourceScan]) -> SourceScan:
@@ -199,10 +184,7 @@ def _run(client: Any, distributed: Any, todo: list[Source], matcher: Matcher, op
             parts[i][k] = value[0][0]
             if all(p is not None for p in parts[i]):
                 got: list[SourceScan] = parts.pop(i)  # type: ignore[assignment]
-                if _mergeable(got):
-                    finish(i, [_merge(todo[i], splits[i][1], got)])
-                else:
-                    done.add(submit([_portable(todo[i])], "batch", [i]))
+                finish(i, [_merge(todo[i], splits[i][1], got)])
     return results
 
 

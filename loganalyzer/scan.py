@@ -60,7 +60,7 @@ class SourceScan:
     unmatched: list[pl.DataFrame] = field(default_factory=list)
     versions: list[pl.DataFrame] = field(default_factory=list)
     read_bytes: int = 0  # decompressed bytes consumed, for incremental state
-    digest: tuple[int, int, int] | None = None  # (CRC-32, bytes read, bytes hashed) of the content, to find copies
+    digest: tuple[int, int, int] | None = None  # (head CRC, chunk-tail CRCs summed, bytes): finds copies
 
 
 def _row(name: str, status: str, error: str | None, **extra) -> dict:
@@ -120,7 +120,7 @@ def _scan_lines(source: Source, stream, compression: str | None, matcher: Matche
                "events": events.height, "status": stats.status, "error": stats.error,
                "note": "; ".join(stats.notes) if stats.notes else None}
     out.read_bytes = source.resume_bytes + stats.bytes
-    out.digest = (stats.digest, stats.bytes, stats.hashed) if stats.bytes else None
+    out.digest = (stats.head_crc, stats.tails_crc, stats.bytes) if stats.bytes else None
     out.events = events.cast(EVENT_SCHEMA)
     return out
 

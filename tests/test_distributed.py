@@ -120,7 +120,7 @@ def test_ranges_start_only_where_the_wrapper_sniffs_the_same(tmp_path):
 
 @pytest.mark.parametrize("huge", [False, True])
 def test_merged_range_scans_equal_the_whole_scan(tmp_path, catalogue, huge):
-    from loganalyzer.distributed import _merge, _mergeable
+    from loganalyzer.distributed import _merge
     from loganalyzer.matching import Matcher
     from loganalyzer.scan import ScanOptions, scan_source
 
@@ -128,9 +128,6 @@ def test_merged_range_scans_equal_the_whole_scan(tmp_path, catalogue, huge):
     src = file_source(tricky_log(tmp_path / "etcd.log", huge=huge))
     [whole] = scan_source(src, matcher, opts)
     parts = [scan_source(p, matcher, opts)[0] for p in split_pieces(src, 256 * 1024)]
-    if not _mergeable(parts):  # digests without their hashed length, and a cut line: the file is read again
-        assert huge and len(whole.digest) == 2
-        return
     merged = _merge(src, "plain", parts)
     assert merged.events.equals(whole.events)
     assert whole.events.filter(pl.col("message").str.contains("goroutine 187")).height > 10  # panics with dumps
@@ -195,9 +192,9 @@ def test_split_files_on_cluster_equal_local(cluster, plain_bundle, tmp_path, cat
     from loganalyzer.matching import Matcher
     from loganalyzer.scan import ScanOptions, scan
 
-    merged: list[bool] = []
-    mergeable = dist._mergeable
-    monkeypatch.setattr(dist, "_mergeable", lambda parts: merged.append(mergeable(parts)) or merged[-1])
+    merged: list[object] = []
+    merge = dist._merge
+    monkeypatch.setattr(dist, "_merge", lambda *args: merged.append(args) or merge(*args))
 
     logs, _ = plain_bundle
     tricky = tricky_log(tmp_path / "etcd.log", lines=4000, huge=False)
@@ -213,7 +210,7 @@ def test_split_files_on_cluster_equal_local(cluster, plain_bundle, tmp_path, cat
     assert local.sources.filter(pl.col("source") == "etcd.log")["events"].item() > 1000
     assert "duplicate of etcd.log" in local.sources.filter(pl.col("source") == "etcd.log.gz")["error"].item()
     same_scan(local, dist.scan_on_cluster(paths, matcher, opts, cluster, split_bytes=128 * 1024))
-    assert len(merged) == 5  # every split file merged (or, if its digests cannot be combined, read again whole)
+    assert len(merged) == 5  # every split file's ranges merged into one result
 
 
 @needs_dask

@@ -12,6 +12,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: starting rich's help renderer costs more than the rest of start-up
 )
 app.command("analyze")(analyze.analyze)
 app.command("explain")(explain.explain)

@@ -11,7 +11,8 @@ import typer
 
 from loganalyzer.cli.common import EXIT_USAGE, err, load_catalogue
 
-app = typer.Typer(help="List, show, test and validate signature catalogues.", no_args_is_help=True)
+app = typer.Typer(help="List, show, test and validate signature catalogues.", no_args_is_help=True,
+                  rich_markup_mode=None)
 
 DirArg = Annotated[Path | None, typer.Argument(help="A catalogue folder (default: the shipped catalogue).")]
 PatternsOpt = Annotated[list[Path] | None, typer.Option("--patterns", help="Extra signature folder (repeatable).")]

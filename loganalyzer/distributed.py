@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from loganalyzer.scan import ScanOptions, ScanResult, SourceScan, combine, scan_source
+from loganalyzer.scan import MIN_SPLIT_CHUNKS, ScanOptions, ScanResult, SourceScan, combine, merge_ranges, scan_source
 from loganalyzer.sources import Source, discover
 from loganalyzer.sources.discover import FileOpener, StdinOpener
 
@@ -30,8 +30,6 @@ RETRIES = 2  # a task that raised is run again; a task on a worker that died is 
 BATCH_BYTES = 64 * 1024 * 1024
 BATCH_FILES = 64
 TASKS_PER_THREAD = 4  # small files are batched into about this many tasks per worker thread
-MIN_SPLIT_CHUNKS = 4  # a file is cut into byte ranges of at least this many read chunks
-STATUS_ORDER = ("ok", "skipped", "partial", "error")
 
 
 class ClusterError(RuntimeError):
@@ -72,38 +70,6 @@ def _batches(sources: list[tuple[int, Source]], threads: int) -> list[list[tuple
 def _scan_batch(sources: list[Source], matcher: Matcher, opts: ScanOptions) -> list[list[SourceScan]]:
     """Worker side: scan each source (failures are rows, as locally)."""
     return [scan_source(s, matcher, opts) for s in sources]
-
-
-def _digest(parts: list[SourceScan]) -> tuple[int, int, int] | None:
-    """The digest of consecutive byte ranges read as one file: the first range's head, the tails and sizes summed."""
-    if any(p.digest is None for p in parts):
-        return None
-    digests = [p.digest for p in parts]
-    return (digests[0][0], sum(d[1] for d in digests), sum(d[2] for d in digests))  # type: ignore[index]
-
-
-def _merge(source: Source, wrapper: str, parts: list[SourceScan]) -> SourceScan:
-    """One result for a file read as byte ranges, as reading it whole gives."""
-    import polars as pl
-
-    events = pl.concat([p.events for p in parts])
-    inner = sorted(events["format"].str.split("/").list.last().unique().to_list()) if events.height else []
-    fmt: str | None = wrapper
-    if inner:
-        fmt = "+".join(inner) if wrapper == "plain" else f"{wrapper}/{'+'.join(inner)}"
-    if all(p.row["format"] is None for p in parts):
-        fmt = None
-    notes = [p.row["note"] for p in parts if p.row["note"]]
-    row = {
-        "source": source.name, "format": fmt,
-        "bytes": sum(p.row["bytes"] for p in parts), "lines": sum(p.row["lines"] for p in parts),
-        "events": events.height, "status": max((p.row["status"] for p in parts), key=STATUS_ORDER.index),
-        "error": next((p.row["error"] for p in parts if p.row["error"]), None),
-        "note": "; ".join(notes) if notes else None,
-    }
-    return SourceScan(events=events, row=row, unmatched=[u for p in parts for u in p.unmatched],
-                      versions=[v for p in parts for v in p.versions], read_bytes=source.resume_bytes + row["bytes"],
-                      digest=_digest(parts))
 
 
 def _plan(todo: list[Source], opts: ScanOptions, split_bytes: int, threads: int
@@ -184,7 +150,7 @@ def _run(client: Any, distributed: Any, todo: list[Source], matcher: Matcher, op
             parts[i][k] = value[0][0]
             if all(p is not None for p in parts[i]):
                 got: list[SourceScan] = parts.pop(i)  # type: ignore[assignment]
-                finish(i, [_merge(todo[i], splits[i][1], got)])
+                finish(i, [merge_ranges(todo[i], splits[i][1], got)])
     return results
 
 

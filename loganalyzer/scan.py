@@ -34,6 +34,8 @@ SOURCE_SCHEMA = {
     "status": pl.String, "error": pl.String, "note": pl.String,
 }
 MAX_ARCHIVE_DEPTH = 3
+MIN_SPLIT_CHUNKS = 4  # a file is cut into byte ranges of at least this many read chunks
+STATUS_ORDER = ("ok", "skipped", "partial", "error")
 
 
 @dataclass
@@ -181,6 +183,36 @@ def _drop_repeated_events(events: pl.DataFrame) -> tuple[pl.DataFrame, dict[str,
     return flagged.filter(pl.col("_keep")).drop("_keep"), dropped
 
 
+def _range_digest(parts: list[SourceScan]) -> tuple[int, int, int] | None:
+    """The digest of consecutive byte ranges read as one file: the first range's head, the tails and sizes summed."""
+    if any(p.digest is None for p in parts):
+        return None
+    digests = [p.digest for p in parts]
+    return (digests[0][0], sum(d[1] for d in digests), sum(d[2] for d in digests))  # type: ignore[index]
+
+
+def merge_ranges(source: Source, wrapper: str, parts: list[SourceScan]) -> SourceScan:
+    """One result for a file read as byte ranges, as reading it whole gives."""
+    events = pl.concat([p.events for p in parts])
+    inner = sorted(events["format"].str.split("/").list.last().unique().to_list()) if events.height else []
+    fmt: str | None = wrapper
+    if inner:
+        fmt = "+".join(inner) if wrapper == "plain" else f"{wrapper}/{'+'.join(inner)}"
+    if all(p.row["format"] is None for p in parts):
+        fmt = None
+    notes = [p.row["note"] for p in parts if p.row["note"]]
+    row = {
+        "source": source.name, "format": fmt,
+        "bytes": sum(p.row["bytes"] for p in parts), "lines": sum(p.row["lines"] for p in parts),
+        "events": events.height, "status": max((p.row["status"] for p in parts), key=STATUS_ORDER.index),
+        "error": next((p.row["error"] for p in parts if p.row["error"]), None),
+        "note": "; ".join(notes) if notes else None,
+    }
+    return SourceScan(events=events, row=row, unmatched=[u for p in parts for u in p.unmatched],
+                      versions=[v for p in parts for v in p.versions], read_bytes=source.resume_bytes + row["bytes"],
+                      digest=_range_digest(parts))
+
+
 def combine(skipped: list[Skipped], scans: list[SourceScan]) -> ScanResult:
     """One result from the per-source scans (in any order) and the paths that were not read."""
     scans = _drop_copies(scans)
@@ -203,17 +235,46 @@ def combine(skipped: list[Skipped], scans: list[SourceScan]) -> ScanResult:
     )
 
 
+def _scan_all(todo: list[Source], matcher: Matcher, opts: ScanOptions,
+              on_source: Callable[[dict], None] | None) -> list[SourceScan]:
+    """Scan every source on a thread pool; a big plain file is read as byte ranges in parallel, then merged."""
+    from loganalyzer.sources.split import SPLIT_BYTES, count_lines, numbered, plan
+
+    share = sum(s.size or 0 for s in todo) // max(opts.workers, 1)
+    split_bytes = min(SPLIT_BYTES, max(MIN_SPLIT_CHUNKS * opts.chunk_bytes, share))
+    scans: list[SourceScan] = []
+
+    def done(part: list[SourceScan]) -> None:
+        scans.extend(part)
+        for s in part:
+            if on_source:
+                on_source(s.row)
+
+    with ThreadPoolExecutor(max_workers=opts.workers) as pool:
+        planned = [(s, *plan(s, opts.chunk_bytes, split_bytes)) if opts.workers > 1 else (s, [s], None)
+                   for s in todo]
+        whole = [pool.submit(scan_source, s, matcher, opts) for s, pieces, _ in planned if len(pieces) == 1]
+        split = [(s, pieces, wrapper, [pool.submit(count_lines, p) for p in pieces[:-1]])
+                 for s, pieces, wrapper in planned if len(pieces) > 1]
+        ranged = []
+        for source, pieces, wrapper, counts in split:
+            got = [c.result() for c in counts]
+            if any(c is None for c in got):  # a range could not be counted: read the file whole
+                whole.append(pool.submit(scan_source, source, matcher, opts))
+                continue
+            ranges = [pool.submit(scan_source, p, matcher, opts) for p in numbered(pieces, got)]
+            ranged.append((source, wrapper, ranges))
+        for future in whole:
+            done(future.result())
+        for source, wrapper, ranges in ranged:
+            done([merge_ranges(source, wrapper, [r.result()[0] for r in ranges])])
+    return scans
+
+
 def scan(paths: list[str], matcher: Matcher, opts: ScanOptions | None = None,
          on_source: Callable[[dict], None] | None = None, sources: list[Source] | None = None) -> ScanResult:
     """Read every file under ``paths`` (or the given ``sources``) into events and one row per source."""
     opts = opts or ScanOptions()
     found = discover(paths)
     todo = found.sources if sources is None else sources
-    scans: list[SourceScan] = []
-    with ThreadPoolExecutor(max_workers=opts.workers) as pool:
-        for part in pool.map(lambda s: scan_source(s, matcher, opts), todo):
-            scans += part
-            for s in part:
-                if on_source:
-                    on_source(s.row)
-    return combine(found.skipped, scans)
+    return combine(found.skipped, _scan_all(todo, matcher, opts, on_source))

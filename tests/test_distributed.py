@@ -120,15 +120,14 @@ def test_ranges_start_only_where_the_wrapper_sniffs_the_same(tmp_path):
 
 @pytest.mark.parametrize("huge", [False, True])
 def test_merged_range_scans_equal_the_whole_scan(tmp_path, catalogue, huge):
-    from loganalyzer.distributed import _merge
     from loganalyzer.matching import Matcher
-    from loganalyzer.scan import ScanOptions, scan_source
+    from loganalyzer.scan import ScanOptions, merge_ranges, scan_source
 
     matcher, opts = Matcher(catalogue), ScanOptions(chunk_bytes=CHUNK)
     src = file_source(tricky_log(tmp_path / "etcd.log", huge=huge))
     [whole] = scan_source(src, matcher, opts)
     parts = [scan_source(p, matcher, opts)[0] for p in split_pieces(src, 256 * 1024)]
-    merged = _merge(src, "plain", parts)
+    merged = merge_ranges(src, "plain", parts)
     assert merged.events.equals(whole.events)
     assert whole.events.filter(pl.col("message").str.contains("goroutine 187")).height > 10  # panics with dumps
     assert (merged.row, merged.read_bytes, merged.digest) == (whole.row, whole.read_bytes, whole.digest)
@@ -193,8 +192,8 @@ def test_split_files_on_cluster_equal_local(cluster, plain_bundle, tmp_path, cat
     from loganalyzer.scan import ScanOptions, scan
 
     merged: list[object] = []
-    merge = dist._merge
-    monkeypatch.setattr(dist, "_merge", lambda *args: merged.append(args) or merge(*args))
+    merge = dist.merge_ranges
+    monkeypatch.setattr(dist, "merge_ranges", lambda *args: merged.append(args) or merge(*args))
 
     logs, _ = plain_bundle
     tricky = tricky_log(tmp_path / "etcd.log", lines=4000, huge=False)

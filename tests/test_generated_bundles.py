@@ -50,3 +50,22 @@ def test_unknown_errors_become_templates(plain_analysis):
     assert unmatched.height > 0
     assert unmatched["template_id"].is_unique().all()
     assert (unmatched["count"] > 0).all()
+
+
+def test_big_files_read_as_parallel_ranges_give_the_same_result(plain_bundle, catalogue, monkeypatch):
+    from loganalyzer import scan as scan_module
+    from loganalyzer.matching import Matcher
+    from loganalyzer.scan import ScanOptions, scan
+
+    merged = []
+    merge = scan_module.merge_ranges
+    monkeypatch.setattr(scan_module, "merge_ranges", lambda *args: merged.append(args[0].name) or merge(*args))
+    logs, _ = plain_bundle
+    matcher = Matcher(catalogue)
+    whole = scan([str(logs)], matcher, ScanOptions(workers=1, chunk_bytes=64 * 1024))
+    assert merged == []
+    ranged = scan([str(logs)], matcher, ScanOptions(workers=8, chunk_bytes=64 * 1024))
+    assert "apisix/node-a/logs/access.log" in merged  # the biggest file was read as ranges
+    assert ranged.events.equals(whole.events)
+    assert ranged.sources.equals(whole.sources)
+    assert ranged.unmatched.sort("template_id").equals(whole.unmatched.sort("template_id"))

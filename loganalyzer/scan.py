@@ -74,57 +74,73 @@ def _problem(name: str, status: str, error: str) -> SourceScan:
     return SourceScan(pl.DataFrame(schema=EVENT_SCHEMA), _row(name, status, error))
 
 
-def _scan_lines(source: Source, stream, compression: str | None, matcher: Matcher, opts: ScanOptions) -> SourceScan:
-    reader = Reader(source, opts.chunk_bytes, compression)
-    mtime = dt.datetime.fromtimestamp(source.mtime, dt.UTC) if source.mtime else None
-    ctx = wrappers.Context(tz=opts.timezone, mtime=mtime)
+@dataclass
+class _FileScan:
+    """What is known of one file while its frames are scanned one after the other."""
+
+    source: Source
+    matcher: Matcher
+    opts: ScanOptions
+    ctx: wrappers.Context
+    host: str | None
     wrapper: wrappers.Wrapper | None = None
-    inner_formats: set[str] = set()
-    parts: list[pl.DataFrame] = []
-    out = SourceScan(pl.DataFrame(schema=EVENT_SCHEMA), {})
-    host = source.host_hint or host_from_path(source.name)
-    raw = pl.col("raw")
-    hint = matcher.candidates(raw)
-    for frame in reader.frames(stream):
-        if wrapper is None:
-            wrapper = wrappers.detect(frame["raw"].head(wrappers.SNIFF_LINES).to_list())
+    formats: set[str] = field(default_factory=set)
+    events: list[pl.DataFrame] = field(default_factory=list)
+    unmatched: list[pl.DataFrame] = field(default_factory=list)
+    versions: list[pl.DataFrame] = field(default_factory=list)
+
+    def add(self, frame: pl.DataFrame) -> None:
+        """Match one frame of lines; keep its events, unknown-error templates and versions."""
+        if self.wrapper is None:
+            self.wrapper = wrappers.detect(frame["raw"].head(wrappers.SNIFF_LINES).to_list())
+        wrapper = self.wrapper
         frame = wrappers.join_partials(frame, wrapper)
-        cand = frame.filter(hint)
+        cand = frame.filter(self.matcher.candidates(pl.col("raw")))
         if cand.is_empty():
-            continue
-        cand = wrappers.unwrap(cand, wrapper, ctx)
-        found = matcher.match(cand.select(pl.col("line").alias("row"), "text"))
-        parsed = lines.parse(cand.join(found, left_on="line", right_on="row", how="left"), opts.timezone)
+            return
+        cand = wrappers.unwrap(cand, wrapper, self.ctx)
+        found = self.matcher.match(cand.select(pl.col("line").alias("row"), "text"))
+        parsed = lines.parse(cand.join(found, left_on="line", right_on="row", how="left"), self.opts.timezone)
         parsed = parsed.with_columns(
-            pl.lit(source.name).alias("source"),
+            pl.lit(self.source.name).alias("source"),
             pl.coalesce("ts", "wrapper_ts").alias("ts"),
             (pl.lit(f"{wrapper.name}/") + pl.col("format") if wrapper.name != "plain" else pl.col("format"))
             .alias("format"),
-            pl.coalesce("wrapper_host", pl.lit(host, pl.String)).alias("host"),
+            pl.coalesce("wrapper_host", pl.lit(self.host, pl.String)).alias("host"),
         )
-        out.versions.append(detached(versions.extract(parsed)))
-        out.unmatched.append(detached(unmatched.summarise(parsed.filter(pl.col("signature_id").is_null()))))
+        self.versions.append(detached(versions.extract(parsed)))
+        self.unmatched.append(detached(unmatched.summarise(parsed.filter(pl.col("signature_id").is_null()))))
         ev = parsed.filter(pl.col("signature_id").is_not_null())
         if ev.is_empty():
-            continue
-        ev = multiline.attach_blocks(ev, frame, wrapper, ctx)
-        inner_formats.update(ev["format"].str.split("/").list.last().unique().to_list())
-        parts.append(detached(ev.select(list(EVENT_SCHEMA))))
-    events = pl.concat(parts) if parts else pl.DataFrame(schema=EVENT_SCHEMA)
-    fmt = wrapper.name if wrapper else None
-    if inner_formats:
-        inner = "+".join(sorted(inner_formats))
+            return
+        ev = multiline.attach_blocks(ev, frame, wrapper, self.ctx)
+        self.formats.update(ev["format"].str.split("/").list.last().unique().to_list())
+        self.events.append(detached(ev.select(list(EVENT_SCHEMA))))
+
+
+def _scan_lines(source: Source, stream, compression: str | None, matcher: Matcher, opts: ScanOptions) -> SourceScan:
+    reader = Reader(source, opts.chunk_bytes, compression)
+    mtime = dt.datetime.fromtimestamp(source.mtime, dt.UTC) if source.mtime else None
+    file = _FileScan(source, matcher, opts, wrappers.Context(tz=opts.timezone, mtime=mtime),
+                     source.host_hint or host_from_path(source.name))
+    frames = reader.frames(stream)
+    while (frame := next(frames, None)) is not None:
+        file.add(frame)
+        frame = None  # let the chunk go before the next one is read: one chunk in memory at a time
+    events = pl.concat(file.events) if file.events else pl.DataFrame(schema=EVENT_SCHEMA)
+    fmt = file.wrapper.name if file.wrapper else None
+    if file.formats:
+        inner = "+".join(sorted(file.formats))
         fmt = inner if fmt == "plain" else f"{fmt}/{inner}"
     stats = reader.stats
     if compression:
         fmt = f"{compression}:{fmt}" if fmt else compression
-    out.row = {"source": source.name, "format": fmt, "bytes": stats.bytes, "lines": stats.lines,
-               "events": events.height, "status": stats.status, "error": stats.error,
-               "note": "; ".join(stats.notes) if stats.notes else None}
-    out.read_bytes = source.resume_bytes + stats.bytes
-    out.digest = (stats.head_crc, stats.tails_crc, stats.bytes) if stats.bytes else None
-    out.events = events.cast(EVENT_SCHEMA)
-    return out
+    row = {"source": source.name, "format": fmt, "bytes": stats.bytes, "lines": stats.lines,
+           "events": events.height, "status": stats.status, "error": stats.error,
+           "note": "; ".join(stats.notes) if stats.notes else None}
+    return SourceScan(events.cast(EVENT_SCHEMA), row, file.unmatched, file.versions,
+                      read_bytes=source.resume_bytes + stats.bytes,
+                      digest=(stats.head_crc, stats.tails_crc, stats.bytes) if stats.bytes else None)
 
 
 def _scan_stream(source: Source, raw, matcher: Matcher, opts: ScanOptions, depth: int) -> list[SourceScan]:

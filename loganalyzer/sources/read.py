@@ -11,7 +11,7 @@ import polars as pl
 from loganalyzer.sources.decompress import DECOMPRESSION_ERRORS, damage
 from loganalyzer.sources.discover import Source
 
-CHUNK_BYTES = 32 * 1024 * 1024
+CHUNK_BYTES = 16 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
 BINARY_PROBE = 8192
 DIGEST_BYTES = 1024 * 1024
@@ -122,18 +122,19 @@ class Reader:
                     return
             if not block:
                 if carry:
-                    next_line += (yield from self._emit(carry, next_line))
+                    next_line += (yield from self._emit([carry], next_line))
                 return
             cut = block.rfind(b"\n")
             if cut < 0:
                 carry += block
                 if len(carry) > MAX_LINE_BYTES:  # one enormous line: keep its first MiB, skip the rest
-                    next_line += (yield from self._emit(self._cut_long_line(carry, stream, next_line), next_line))
+                    next_line += (yield from self._emit([self._cut_long_line(carry, stream, next_line)], next_line))
                     carry = b""
                 continue
-            chunk = b"".join((carry, memoryview(block)[: cut + 1]))  # the one copy a chunk costs
+            pieces = [carry, memoryview(block)[: cut + 1]]
             carry = block[cut + 1:]
-            next_line += (yield from self._emit(chunk, next_line))
+            del block  # from here the pieces are the only reference: _emit frees them once they are joined
+            next_line += (yield from self._emit(pieces, next_line))
 
     def _cut_long_line(self, data: bytes, stream, line_no: int) -> bytes:
         """The first MAX_LINE_BYTES of a line; the rest is skipped up to its newline."""
@@ -181,16 +182,21 @@ class Reader:
             want -= len(block)
         return b"".join(parts), failed  # a single read is returned as is, without a copy
 
-    def _emit(self, chunk: bytes, first_line: int) -> Iterator[pl.DataFrame]:
-        """Yield the frame of ``chunk``'s lines; return how many lines it holds."""
-        self.stats.bytes += len(chunk)
+    def _emit(self, pieces: list, first_line: int) -> Iterator[pl.DataFrame]:
+        """Yield the frame of the lines in the joined ``pieces`` (emptied, so their memory goes as soon as
+        the frame holds the text); return how many lines it holds."""
+        chunk = b"".join(pieces)  # the one copy a chunk costs
+        pieces.clear()
+        size = len(chunk)
+        self.stats.bytes += size
         if first_line == 1:
             self.stats.head_crc = zlib.crc32(chunk[:DIGEST_BYTES])
         self.stats.tails_crc += zlib.crc32(chunk[-4096:])
         frame = _frame(chunk, first_line)
+        del chunk
         self.stats.lines += frame.height
         too_long = pl.col("raw").str.len_bytes() > MAX_LINE_BYTES
-        if len(chunk) > MAX_LINE_BYTES and frame.select(too_long.any()).item():
+        if size > MAX_LINE_BYTES and frame.select(too_long.any()).item():
             for line, size in frame.filter(too_long).select("line", pl.col("raw").str.len_bytes()).rows():
                 self.stats.note(f"line {line} longer than 1 MiB: cut ({size - MAX_LINE_BYTES:,} bytes dropped)")
             frame = frame.with_columns(

@@ -113,3 +113,19 @@ def test_user_catalogue_adds_and_replaces(tmp_path):
     assert not [p for p in problems if str(tmp_path) in str(p)]
     assert catalogue.get("etcd.demo_problem") is not None
     assert catalogue.get("etcd.rejected_connection").title == "Our own rejected connection"
+
+
+def test_parsed_files_are_cached_and_a_changed_file_is_parsed_again(tmp_path, monkeypatch):
+    import loganalyzer.catalogue.load as load_module
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "mine"
+    path = write(folder, GOOD)
+    assert problems_of(folder) == []
+    assert list((tmp_path / "cache" / "loganalyzer").glob("catalogue-*.pickle"))
+    parsed = []
+    real = load_module.parse_signature
+    monkeypatch.setattr(load_module, "parse_signature", lambda p: parsed.append(p) or real(p))
+    assert problems_of(folder) == [] and parsed == []  # unchanged: from the cache
+    path.write_text(GOOD.replace('severity = "medium"', 'severity = "severe!"'))
+    assert any("severity 'severe!'" in p for p in problems_of(folder)) and parsed == [path]

@@ -7,6 +7,7 @@ and regexes readable (literal strings need no escaping), and reports syntax erro
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -236,7 +237,8 @@ def parse_signature(path: Path) -> tuple[Signature | None, list[Problem]]:
         references=refs, regexes=regexes, matches=tuple(matches), non_matches=tuple(non_matches),
         fixed_in=fixed_in.strip() if fixed_in else None, fields=dict(fields), where=where,
         overrides=overrides, window=window_s, min_count=min_count, tags=list_field("tags", required=False),
-        file=path,
+        file=path, regex_groups=tuple(group_names(rx) for rx in regexes),
+        regex_literals=tuple(required_literals(rx) or frozenset() for rx in regexes),
     ), problems
 
 
@@ -262,6 +264,52 @@ def _template_problems(template: object, groups: set[str]) -> list[str]:
     return out
 
 
+CACHE_VERSION = 1
+
+
+def _cache_path(folder: Path) -> Path:
+    import hashlib
+
+    from loganalyzer import __version__
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "loganalyzer"
+    key = hashlib.sha1(f"{CACHE_VERSION}|{__version__}|{folder.resolve()}".encode()).hexdigest()[:16]
+    return base / f"catalogue-{key}.pickle"
+
+
+def _parse_folder(folder: Path) -> list[tuple[Path, Signature | None, list[Problem]]]:
+    """Every signature file of ``folder`` parsed; files unchanged since the last run come from a cache
+    (keyed by path, size and modification time), so a run does not pay for validating 150 files again."""
+    import pickle
+
+    cache_file = _cache_path(folder)
+    try:
+        cached = pickle.loads(cache_file.read_bytes())
+    except Exception:  # no cache, or one from another version: parse everything
+        cached = {}
+    out, fresh, changed = [], {}, False
+    for path in signature_files(folder):
+        st = path.stat()
+        stamp = (st.st_size, st.st_mtime_ns)
+        hit = cached.get(str(path))
+        if hit and hit[0] == stamp:
+            sig, found = hit[1], hit[2]
+        else:
+            sig, found = parse_signature(path)
+            changed = True
+        fresh[str(path)] = (stamp, sig, found)
+        out.append((path, sig, found))
+    if changed or len(fresh) != len(cached):
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(fresh))
+            os.replace(tmp, cache_file)
+        except OSError:  # a read-only home: just slower next time
+            pass
+    return out
+
+
 def signature_files(folder: Path) -> list[Path]:
     """Signature files below ``folder`` (every ``*.toml`` except the correlation rules)."""
     return sorted(p for p in folder.rglob("*.toml") if p.name != CORRELATIONS_FILE)
@@ -278,8 +326,7 @@ def load(folders: Iterable[Path] | None = None, *, include_shipped: bool = True)
             continue
         cat.folders.append(folder)
         seen: dict[str, Path] = {}
-        for path in signature_files(folder):
-            sig, found = parse_signature(path)
+        for path, sig, found in _parse_folder(folder):
             problems.extend(found)
             if sig is None:
                 continue

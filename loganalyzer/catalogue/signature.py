@@ -40,6 +40,9 @@ class Signature:
     min_count: int = 1
     tags: tuple[str, ...] = ()
     file: Path | None = None
+    # what each regex is made of, worked out once when the file is loaded (see catalogue.literals)
+    regex_groups: tuple[tuple[str, ...], ...] = ()
+    regex_literals: tuple[frozenset[str], ...] = ()
 
     @property
     def name(self) -> str:

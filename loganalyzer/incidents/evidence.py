@@ -8,7 +8,6 @@ from typing import Any
 import polars as pl
 
 from loganalyzer.catalogue import Catalogue, Signature
-from loganalyzer.catalogue.literals import group_names
 from loganalyzer.matching.fields import DTYPES
 
 MAX_VALUES = 20
@@ -17,8 +16,8 @@ MAX_VALUES = 20
 def field_types(sig: Signature) -> dict[str, str]:
     """Every named group of the signature's regexes with its declared type (``str`` by default)."""
     names: dict[str, str] = {}
-    for rx in sig.regexes:
-        for name in group_names(rx):
+    for groups in sig.regex_groups:
+        for name in groups:
             names[name] = sig.fields.get(name, "str")
     return names
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from loganalyzer.catalogue import Catalogue, Signature
-from loganalyzer.catalogue.literals import escape, group_names, required_literals
+from loganalyzer.catalogue.literals import escape
 from loganalyzer.formats.lines import PROBLEM_LEVEL_PHRASES
 from loganalyzer.formats.versions import PHRASES as VERSION_PHRASES
 from loganalyzer.matching.conditions import condition
@@ -51,10 +51,9 @@ class Matcher:
         literals: set[str] = set()
         self._rules_of: dict[str, list[int]] = {}  # lower-cased literal -> rules that require it
         for sig in catalogue:
-            per_regex = [group_names(rx) for rx in sig.regexes]
-            all_groups = tuple(dict.fromkeys(g for groups in per_regex for g in groups))
-            for rx, groups in zip(sig.regexes, per_regex, strict=True):
-                for lit in required_literals(rx) or ():
+            all_groups = tuple(dict.fromkeys(g for groups in sig.regex_groups for g in groups))
+            for rx, groups, required in zip(sig.regexes, sig.regex_groups, sig.regex_literals, strict=True):
+                for lit in required:
                     literals |= _escaped_variants(lit)
                     self._rules_of.setdefault(lit, []).append(len(self.rules))
                 self.rules.append(_Rule(sig, rx, groups, all_groups))

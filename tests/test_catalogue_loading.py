@@ -116,7 +116,9 @@ def test_user_catalogue_adds_and_replaces(tmp_path):
 
 
 def test_parsed_files_are_cached_and_a_changed_file_is_parsed_again(tmp_path, monkeypatch):
-    import loganalyzer.catalogue.load as load_module
+    import importlib
+
+    load_module = importlib.import_module("loganalyzer.catalogue.load")  # the package re-exports a `load` function
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     folder = tmp_path / "mine"

@@ -244,7 +244,7 @@ def combine(skipped: list[Skipped], scans: list[SourceScan]) -> ScanResult:
     seen_versions = (pl.concat(found_versions).group_by("host", "component", "version")
                      .agg(pl.col("first_seen").min()).sort("host", "component", "first_seen"))
     return ScanResult(
-        events=events.sort("source", "line"),
+        events=events.sort("ts", "source", "line", nulls_last=True),
         sources=pl.DataFrame(rows, schema=SOURCE_SCHEMA).sort("source"),
         unmatched=unmatched.merge([u for s in scans for u in s.unmatched]),
         versions=seen_versions,

@@ -136,3 +136,25 @@ def test_unmatched_templates_group_lines_and_keep_stable_ids():
     assert (top["template"], top["count"], top["hosts"], top["component"]) == ("lost peer <ip>", 2, ["a", "b"], "etcd")
     assert table.height == 2  # the info line is not an unknown error
     assert merge([summarise(lines)])["template_id"].to_list() == table["template_id"].to_list()
+
+
+def _rule_ids():
+    from loganalyzer.catalogue import load_or_raise
+
+    return [r.id for r in load_or_raise().rules]
+
+
+@pytest.mark.parametrize("rule_id", _rule_ids())
+def test_every_correlation_rule_links_inside_its_window_only(catalogue, rule_id):
+    rule = next(r for r in catalogue.rules if r.id == rule_id)
+    window_min = rule.window / 60
+    for symptom in rule.symptoms:
+        near = incident_rows(("c", rule.cause[0], "h1", 0, 10), ("s", symptom, "h1", 10 + window_min * 0.9, 60))
+        linked = correlate(near, catalogue.rules).filter(pl.col("incident_id") == "c")["related"][0]
+        assert "s" in linked, (rule_id, symptom)
+        far = incident_rows(("c", rule.cause[0], "h1", 0, 10), ("s", symptom, "h1", 10 + window_min * 1.1, 60))
+        out = correlate(far, [rule])
+        assert out["related"].to_list() == [[], []], (rule_id, symptom)
+        if rule.same_host:
+            other = incident_rows(("c", rule.cause[0], "h1", 0, 10), ("s", symptom, "h2", 5, 60))
+            assert correlate(other, [rule])["related"].to_list() == [[], []], (rule_id, symptom)

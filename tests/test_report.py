@@ -14,14 +14,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from conftest import REPO, generate
 from loganalyzer.incidents.build import INCIDENT_SCHEMA
 from loganalyzer.outputs.chains import chains
 from loganalyzer.outputs.report import write_report
 from loganalyzer.outputs.report_data import ReportData, load
 from loganalyzer.outputs.summary_md import render
 
-REPO = Path(__file__).resolve().parents[1]
-GEN_CORPUS = REPO.parent / "shared" / "bench" / "gen_corpus.py"
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -98,11 +97,8 @@ def sample_report(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def corpus_report(tmp_path_factory) -> Path:
-    if not GEN_CORPUS.is_file():
-        pytest.skip(f"no corpus generator at {GEN_CORPUS} (the shared folder beside the repo)")
     corpus = tmp_path_factory.mktemp("corpus")
-    subprocess.run([sys.executable, str(GEN_CORPUS), str(corpus), "--size-mb", "5"], check=True,
-                   capture_output=True)
+    generate(corpus, 5, plain=False)
     return _analyze([corpus / "logs"], tmp_path_factory.mktemp("corpus-out"))
 
 

@@ -13,6 +13,20 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE_LOGS = REPO / "sample_logs"
 
 
+def tar_bytes(members: dict[str, bytes], mode: str = "w") -> bytes:
+    """A tar archive (``mode`` ``w`` plain, ``w:gz`` …) holding ``members`` (name → content), built in memory."""
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=mode) as tf:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
 def shared_dir() -> Path | None:
     for candidate in (REPO.parent / "shared", Path("/work/shared")):
         if (candidate / "bench" / "gen_corpus.py").is_file():

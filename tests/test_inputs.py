@@ -10,13 +10,13 @@ import lzma
 import os
 import subprocess
 import sys
-import tarfile
 import zipfile
 
 import polars as pl
 import pytest
 import zstandard
 
+from conftest import tar_bytes
 from loganalyzer.matching import Matcher
 from loganalyzer.scan import scan
 
@@ -43,16 +43,6 @@ def row(result, name):
 
 def body(n_noise: int = 2) -> bytes:
     return ("noise\n" * n_noise + EKU + "\n").encode()
-
-
-def tar_bytes(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tf:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 def test_every_compression_by_content(tmp_path, matcher):

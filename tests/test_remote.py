@@ -14,13 +14,14 @@ import pickle
 import socket
 import subprocess
 import sys
-import tarfile
 import threading
 import zipfile
 from pathlib import Path
 
 import polars as pl
 import pytest
+
+from conftest import tar_bytes
 
 
 def installed(module: str) -> bool:
@@ -45,16 +46,6 @@ def body(n_noise: int) -> bytes:
     return ("2021-06-09 11:10:12.000000 I | etcdserver: noise\n" * n_noise + EKU + "\n").encode()
 
 
-def tar_gz(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 def stored_zip(members: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
@@ -66,7 +57,7 @@ def stored_zip(members: dict[str, bytes]) -> bytes:
 OBJECTS = {
     "incident-42/etcd-1/etcd.log": body(2),  # line 3
     "incident-42/etcd-2/etcd.log.gz": gzip.compress(body(1)),  # line 2
-    "incident-42/bundle.tar.gz": tar_gz({"etcd-3/etcd.log": body(3)}),  # line 4
+    "incident-42/bundle.tar.gz": tar_bytes({"etcd-3/etcd.log": body(3)}, "w:gz"),  # line 4
     "incident-42/z.zip": stored_zip({"m/etcd.log": body(4)}),  # line 5, read by seeking
     "incident-42/big/etcd.log": body(BIG_LINES),  # line 40001
     "other/etcd.log": body(0),  # outside the prefix: never read

@@ -105,3 +105,12 @@ def test_large_first_member_then_a_second_member_are_both_read(kind):
     stream, found = decompressed(io.BytesIO(compress(data) + compress(b"second\n")))
     out = stream.read()
     assert (found, len(out), out[-7:], damage(stream)) == (kind, len(data) + 7, b"second\n", None)
+
+
+def test_dangling_symlink_is_an_error_row_and_the_run_goes_on(tmp_path, matcher):
+    (tmp_path / "ok.log").write_text(LINE + "\n")
+    os.symlink(tmp_path / "gone.log", tmp_path / "dangling.log")
+    result = scan([str(tmp_path)], matcher)
+    r = status(result, "dangling.log")
+    assert r["status"] == "error" and "cannot stat" in r["error"]
+    assert result.events["source"].to_list() == ["ok.log"]

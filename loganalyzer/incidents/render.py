@@ -29,11 +29,6 @@ def _format(value: Any, spec: str) -> str:
     return format(value, spec)
 
 
-def placeholders(template: str) -> list[tuple[str, str]]:
-    """(field, format) of every placeholder in ``template``."""
-    return [(name, spec or "") for _, name, spec, _ in string.Formatter().parse(template) if name]
-
-
 def render(template: str, values: dict[str, Any]) -> str:
     """Fill ``template``; drop lines that name a value that is missing."""
     out: list[str] = []

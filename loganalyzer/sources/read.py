@@ -15,7 +15,6 @@ CHUNK_BYTES = 16 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
 BINARY_PROBE = 8192
 DIGEST_BYTES = 1024 * 1024
-LINES_SCHEMA = {"line": pl.Int64, "raw": pl.String}
 
 
 @dataclass

@@ -86,16 +86,20 @@ def collect(paths: list[str]) -> Bundle:
         bundle.sources[source.name] = source
         bundle.names.append(source.name)
         large = source.size is not None and source.size > MAX_BYTES
-        data = _read(source, HEAD_BYTES if large else MAX_BYTES + 1)
-        if data is None:
+        head = _read(source, HEAD_BYTES)  # the head decides; only candidates are read whole
+        if head is None:
             bundle.notes.append(f"{source.name}: error: cannot open")
             continue
         bundle.readable += 1
-        if large or len(data) > MAX_BYTES:  # a log: only its head, for etcd's startup lines
-            if any(h in data for h in LOG_HINTS) and not sniff(data[:8]):
-                bundle.files[source.name] = BundleFile(source.name, data[:HEAD_BYTES])
-        elif is_candidate(source.name, data[:HEAD_BYTES]):
-            bundle.files[source.name] = BundleFile(source.name, data)
+        if large:  # a log: only its head, for etcd's startup lines
+            if any(h in head for h in LOG_HINTS) and not sniff(head[:8]):
+                bundle.files[source.name] = BundleFile(source.name, head)
+        elif is_candidate(source.name, head):
+            data = head if len(head) < HEAD_BYTES else _read(source, MAX_BYTES + 1)
+            if data is not None and len(data) <= MAX_BYTES:
+                bundle.files[source.name] = BundleFile(source.name, data)
+            elif data is not None and any(h in head for h in LOG_HINTS) and not sniff(head[:8]):
+                bundle.files[source.name] = BundleFile(source.name, head)
     return bundle
 
 

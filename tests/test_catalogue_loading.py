@@ -91,17 +91,27 @@ def test_failing_example_is_reported_with_file_and_line(tmp_path):
     assert found == [f"{path}:15: example must not match etcd.demo_problem but does: demo failure: disk took 2s"]
 
 
-def test_cli_validate_exits_2_with_problems_and_analyze_refuses_a_bad_catalogue(tmp_path):
+def test_cli_validate_exits_2_and_analyze_goes_on_without_the_broken_signature(tmp_path):
+    import json
+
+    import polars as pl
+
     write(tmp_path, GOOD.replace('severity = "medium"', 'severity = "urgent"'))
     runner = CliRunner()
     res = runner.invoke(app, ["patterns", "validate", str(tmp_path)])
     assert res.exit_code == 2
     assert "demo_problem.toml:4: severity 'urgent'" in res.output
     log = tmp_path / "x.log"
-    log.write_text("demo failure: disk took 3s\n")
+    log.write_text('demo failure: disk took 3s\n2021-06-09 11:10:13.022735 I | embed: rejected connection from '
+                   '"127.0.0.1:1" (error "tls: failed to verify client\'s certificate: x509: certificate specifies '
+                   'an incompatible key usage", ServerName "")\n')
     res = runner.invoke(app, ["analyze", str(log), "--patterns", str(tmp_path), "--out", str(tmp_path / "out")])
     assert res.exit_code == 2
-    assert not (tmp_path / "out").exists()
+    assert "demo_problem.toml:4: severity 'urgent'" in res.output
+    events = pl.read_parquet(tmp_path / "out" / "events.parquet")
+    assert events["signature_id"].to_list() == ["etcd.tls_incompatible_key_usage"]  # the rest of the run went on
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert any("demo_problem.toml:4" in p for p in run["catalogue_problems"])
 
 
 def test_user_catalogue_adds_and_replaces(tmp_path):

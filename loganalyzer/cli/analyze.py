@@ -87,7 +87,7 @@ def analyze(
     since_t, until_t = time_range(since, until)
 
     started = time.time()
-    catalogue = load_catalogue(patterns)
+    catalogue, catalogue_problems = load_catalogue(patterns, strict=False)
     opts = analysis.Options(patterns=list(patterns or []), timezone=timezone, window_s=window_s,
                             since=since_t, until=until_t, min_severity=min_severity, dask_scheduler=dask_scheduler)
     if dask_scheduler and (state or history):
@@ -115,7 +115,8 @@ def analyze(
             console = Console(quiet=quiet, width=160)
         run_info = {"paths": paths, "started": started, "duration_s": round(time.time() - started, 3),
                     "signatures": len(catalogue), "timezone": timezone, "window": window,
-                    "min_severity": min_severity, "since": since, "until": until}
+                    "min_severity": min_severity, "since": since, "until": until,
+                    "catalogue_problems": [str(p) for p in catalogue_problems]}
         written = write_all(result, out, fmts, run_info)
         if report:
             from loganalyzer.outputs.report import write_report
@@ -144,6 +145,8 @@ def analyze(
 
         facts = prom.RunFacts(started, time.time() - started, code, code != EXIT_NO_INPUT)
         prom.write(metrics, result.incidents, result.events, result.sources, facts)
+    if catalogue_problems and code != EXIT_NO_INPUT:
+        code = EXIT_USAGE  # SPEC: a catalogue error exits 2, after the run went on with the valid signatures
     raise typer.Exit(code)
 
 

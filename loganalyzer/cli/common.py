@@ -14,17 +14,23 @@ def err(message: str) -> None:
     print(f"loganalyzer: {message}", file=sys.stderr)
 
 
-def load_catalogue(extra: list[Path] | None = None, *, include_shipped: bool = True):
-    """The catalogue, or exit 2 with every problem as ``file:line: problem``."""
+def load_catalogue(extra: list[Path] | None = None, *, include_shipped: bool = True, strict: bool = True):
+    """The catalogue; every problem is printed as ``file:line: problem``.
+
+    ``strict``: any problem exits 2. Otherwise the broken signature files are left out and the catalogue of the
+    others is returned with the problems, so a run can go on and report them.
+    """
     from loganalyzer.catalogue import load
 
     catalogue, problems = load(extra or [], include_shipped=include_shipped)
-    if problems:
-        for p in problems:
-            print(p, file=sys.stderr)
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems and strict:
         err(f"the catalogue has {len(problems)} problem(s); fix them or run 'loganalyzer patterns validate'")
         raise typer.Exit(EXIT_USAGE)
-    return catalogue
+    if problems:
+        err(f"the catalogue has {len(problems)} problem(s); the run goes on without the signatures they concern")
+    return catalogue if strict else (catalogue, problems)
 
 
 def table_formats(formats: str) -> tuple[str, ...]:

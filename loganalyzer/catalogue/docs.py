@@ -15,7 +15,6 @@ def signature_markdown(sig: Signature, level: int = 2) -> str:
     """One signature in fixed sections: what it detects, why, example, fix, references."""
     h = "#" * level
     lines = [
-        f'<a id="{sig.id}"></a>', "",
         f"{h} `{sig.id}`: {sig.title}", "",
         f"Severity **{sig.severity}** · component `{sig.component}`"
         + (f" · fixed in {sig.fixed_in}" if sig.fixed_in else ""), "",
@@ -37,7 +36,7 @@ def catalogue_markdown(catalogue: Catalogue, component: str) -> str:
         "| id | severity | title |", "|---|---|---|",
         *(f"| [`{s.id}`](#{s.id}) | {s.severity} | {s.title} |" for s in sigs), "",
     ]
-    return "\n".join(head + [signature_markdown(s) for s in sigs])
+    return "\n".join(head + [f'<a id="{s.id}"></a>\n\n{signature_markdown(s)}' for s in sigs])
 
 
 COMPONENTS = ("etcd", "apisix")

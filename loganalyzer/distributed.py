@@ -1,11 +1,11 @@
 """The scan on a Dask cluster: sources listed here, read and matched on the workers, combined here.
 
 Each worker opens its own files (paths the workers share, or remote URLs), so only source descriptions go
-out and only the per-source results (polars frames, which pickle as Arrow IPC) come back. The matcher
-is scattered once to every worker. Small files travel in batches; a big plain file is cut into byte
-ranges at the Reader's own chunk boundaries (:mod:`loganalyzer.sources.split`), their line numbers counted
-on the workers first, so the result is the one a local :func:`loganalyzer.scan.scan` gives. Grouping,
-correlation and outputs stay on the client (the rest of ``analysis.run``).
+out and only the per-source results (polars frames, which pickle as Arrow IPC) come back. The matcher travels
+inside each task, so no task depends on data a dying worker holds. Small files travel in batches; a big plain
+file is cut into byte ranges at the Reader's own chunk boundaries (:mod:`loganalyzer.sources.split`), their
+line numbers counted on the workers first, so the result is the one a local :func:`loganalyzer.scan.scan`
+gives. Grouping, correlation and outputs stay on the client (the rest of ``analysis.run``).
 """
 
 from __future__ import annotations
@@ -101,12 +101,13 @@ def _run(client: Any, distributed: Any, todo: list[Source], matcher: Matcher, op
         share = sum(s.size or 0 for s in todo) // threads
         split_bytes = min(SPLIT_BYTES, max(MIN_SPLIT_CHUNKS * opts.chunk_bytes, share))
     batches, splits = _plan(todo, opts, split_bytes, threads)
-    remote_matcher = client.scatter(matcher, broadcast=True, hash=False)
     results: list[list[SourceScan] | None] = [None] * len(todo)
     what: dict[Any, tuple] = {}  # future -> what it computes
 
     def submit(sources: list[Source], *key: Any) -> Any:
-        fut = client.submit(_scan_batch, sources, remote_matcher, opts, retries=RETRIES, pure=False)
+        # the matcher travels inside each task (about 0.7 MB): a task then depends on nothing a dying worker
+        # could take with it, so Dask can always run it again elsewhere
+        fut = client.submit(_scan_batch, sources, matcher, opts, retries=RETRIES, pure=False)
         what[fut] = key
         return fut
 

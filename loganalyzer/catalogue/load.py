@@ -300,13 +300,12 @@ def _parse_folder(folder: Path) -> list[tuple[Path, Signature | None, list[Probl
         fresh[str(path)] = (stamp, sig, found)
         out.append((path, sig, found))
     if changed or len(fresh) != len(cached):
-        try:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(fresh))
-            os.replace(tmp, cache_file)
-        except OSError:  # a read-only home: just slower next time
-            pass
+        import contextlib
+
+        from loganalyzer.atomic import atomic_write
+
+        with contextlib.suppress(OSError):  # a read-only home: just slower next time
+            atomic_write(cache_file, lambda p: p.write_bytes(pickle.dumps(fresh)))
     return out
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import polars as pl
 
+from loganalyzer.atomic import atomic_write
 from loganalyzer.formats.timestamps import UTC_DTYPE
 from loganalyzer.nightly.hook import checkpoint
-from loganalyzer.outputs.tables import atomic_write
 from loganalyzer.severity import LEVELS
 
 # The certificates table is a snapshot of files on disk, not of log lines read: it stays in --out only.

@@ -83,7 +83,7 @@ def render(incidents: pl.DataFrame, events: pl.DataFrame, sources: pl.DataFrame,
 def write(path: Path, incidents: pl.DataFrame, events: pl.DataFrame, sources: pl.DataFrame,
           facts: RunFacts) -> None:
     """Write the metrics file atomically."""
-    from loganalyzer.outputs.tables import atomic_write
+    from loganalyzer.atomic import atomic_write
 
     last = facts.started if facts.success else previous_success(path)
     data = render(incidents, events, sources, facts, last)

@@ -127,7 +127,7 @@ def load(path: Path) -> State:
 
 def save(state: State, path: Path) -> None:
     """Write ``state`` atomically (temporary file, fsync, rename)."""
-    from loganalyzer.outputs.tables import atomic_write
+    from loganalyzer.atomic import atomic_write
 
     text = state.to_json()
     atomic_write(path, lambda p: p.write_text(text))

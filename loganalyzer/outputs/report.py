@@ -9,12 +9,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from loganalyzer.atomic import atomic_write
 from loganalyzer.outputs import report_html as sections
 from loganalyzer.outputs import report_timeline, summary_md
 from loganalyzer.outputs.report_assets import assets, pack
 from loganalyzer.outputs.report_data import ReportData, load
 from loganalyzer.outputs.report_overview import overview
-from loganalyzer.outputs.tables import atomic_write
 
 HTML_NAME, MARKDOWN_NAME = "report.html", "summary.md"
 

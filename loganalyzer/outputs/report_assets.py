@@ -17,7 +17,7 @@ from importlib import resources
 from importlib.metadata import version
 from pathlib import Path
 
-from loganalyzer.outputs.tables import atomic_write
+from loganalyzer.atomic import atomic_write
 
 MISSING = ("report.html needs the 'report' extra: pip install 'loganalyzer[report]' "
            "(vl-convert-python and itables)")

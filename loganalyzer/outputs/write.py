@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from loganalyzer.outputs.tables import atomic_write, write_table
+from loganalyzer.atomic import atomic_write
+from loganalyzer.outputs.tables import write_table
 
 EVENT_COLUMNS = ("source", "line", "ts", "level", "format", "host", "signature_id", "incident_id", "message",
                  "fields")

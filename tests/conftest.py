@@ -50,31 +50,34 @@ def generate(out: Path, size_mb: float, plain: bool) -> dict:
     return json.loads((out / "truth.json").read_text())
 
 
+def _bundle(tmp_path_factory, plain: bool) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("bundle-plain" if plain else "bundle-mixed")
+    return out / "logs", generate(out, 4, plain=plain)
+
+
+def _analysis(bundle: tuple[Path, dict], catalogue):
+    from loganalyzer import analysis
+
+    return analysis.run([str(bundle[0])], analysis.Options(), catalogue)
+
+
 @pytest.fixture(scope="session")
 def plain_bundle(tmp_path_factory) -> tuple[Path, dict]:
     """A ~4 MB uncompressed bundle from gen_corpus.py and its truth."""
-    out = tmp_path_factory.mktemp("bundle-plain")
-    return out / "logs", generate(out, 4, plain=True)
+    return _bundle(tmp_path_factory, plain=True)
 
 
 @pytest.fixture(scope="session")
 def plain_analysis(plain_bundle, catalogue):
-    from loganalyzer import analysis
-
-    logs, _ = plain_bundle
-    return analysis.run([str(logs)], analysis.Options(), catalogue)
+    return _analysis(plain_bundle, catalogue)
 
 
 @pytest.fixture(scope="session")
 def mixed_bundle(tmp_path_factory) -> tuple[Path, dict]:
     """A ~4 MB bundle with compressed files, a tarball, CRI and docker json wrappers, and its truth."""
-    out = tmp_path_factory.mktemp("bundle-mixed")
-    return out / "logs", generate(out, 4, plain=False)
+    return _bundle(tmp_path_factory, plain=False)
 
 
 @pytest.fixture(scope="session")
 def mixed_analysis(mixed_bundle, catalogue):
-    from loganalyzer import analysis
-
-    logs, _ = mixed_bundle
-    return analysis.run([str(logs)], analysis.Options(), catalogue)
+    return _analysis(mixed_bundle, catalogue)

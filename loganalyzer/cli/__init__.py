@@ -23,4 +23,10 @@ app.add_typer(patterns.app, name="patterns")
 
 
 def main() -> None:
+    import signal
+
+    # `loganalyzer ... | head`: end quietly like other Unix tools (status 141), not with exit 1, which means
+    # "incidents found". Tables and state are written atomically, so stopping here loses nothing.
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     app()

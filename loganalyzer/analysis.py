@@ -45,8 +45,13 @@ class Analysis:
     catalogue: cat.Catalogue
 
 
-def run(paths: list[str], opts: Options, catalogue: cat.Catalogue | None = None, state: State | None = None,
-        on_source: Callable[[dict], None] | None = None) -> Analysis:
+def run(
+    paths: list[str],
+    opts: Options,
+    catalogue: cat.Catalogue | None = None,
+    state: State | None = None,
+    on_source: Callable[[dict], None] | None = None,
+) -> Analysis:
     """Analyze ``paths``; raises :class:`catalogue.CatalogueError` if the catalogue does not load.
 
     With ``state`` (:mod:`loganalyzer.nightly.state`) only what earlier runs did not read is read, and
@@ -85,5 +90,12 @@ def run(paths: list[str], opts: Options, catalogue: cat.Catalogue | None = None,
     keep = [lvl for lvl in LEVELS if rank(lvl) >= rank(opts.min_severity)]
     table = table.filter(pl.col("severity").is_in(keep))
     events = events.filter(pl.col("incident_id").is_in(table["incident_id"].implode()))
-    return Analysis(events=events, incidents=table, sources=result.sources, unmatched=result.unmatched,
-                    hosts=result.versions, certificates=certificates, catalogue=catalogue)
+    return Analysis(
+        events=events,
+        incidents=table,
+        sources=result.sources,
+        unmatched=result.unmatched,
+        hosts=result.versions,
+        certificates=certificates,
+        catalogue=catalogue,
+    )

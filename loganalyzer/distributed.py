@@ -72,8 +72,9 @@ def _scan_batch(sources: list[Source], matcher: Matcher, opts: ScanOptions) -> l
     return [scan_source(s, matcher, opts) for s in sources]
 
 
-def _plan(todo: list[Source], opts: ScanOptions, split_bytes: int, threads: int
-          ) -> tuple[list[list[tuple[int, Source]]], dict[int, tuple[list[Source], str]]]:
+def _plan(
+    todo: list[Source], opts: ScanOptions, split_bytes: int, threads: int
+) -> tuple[list[list[tuple[int, Source]]], dict[int, tuple[list[Source], str]]]:
     """Batches of whole sources, and the byte ranges (with their wrapper) of the files worth splitting."""
     from loganalyzer.sources.split import plan
 
@@ -91,8 +92,15 @@ def _plan(todo: list[Source], opts: ScanOptions, split_bytes: int, threads: int
     return _batches(unsplit, threads), splits
 
 
-def _run(client: Any, distributed: Any, todo: list[Source], matcher: Matcher, opts: ScanOptions,
-         split_bytes: int | None, on_source: Callable[[dict], None]) -> list[list[SourceScan] | None]:
+def _run(
+    client: Any,
+    distributed: Any,
+    todo: list[Source],
+    matcher: Matcher,
+    opts: ScanOptions,
+    split_bytes: int | None,
+    on_source: Callable[[dict], None],
+) -> list[list[SourceScan] | None]:
     """Per source (in order): its results, computed on the cluster (None for those left to the client)."""
     from loganalyzer.sources.split import SPLIT_BYTES, count_lines, numbered
 
@@ -174,9 +182,16 @@ def _quiet_dask_logs() -> Iterator[None]:
             logging.getLogger(name).setLevel(level)
 
 
-def scan_on_cluster(paths: list[str], matcher: Matcher, opts: ScanOptions, address: str, *,
-                    on_source: Callable[[dict], None] | None = None, sources: list[Source] | None = None,
-                    split_bytes: int | None = None) -> ScanResult:
+def scan_on_cluster(
+    paths: list[str],
+    matcher: Matcher,
+    opts: ScanOptions,
+    address: str,
+    *,
+    on_source: Callable[[dict], None] | None = None,
+    sources: list[Source] | None = None,
+    split_bytes: int | None = None,
+) -> ScanResult:
     """What :func:`loganalyzer.scan.scan` returns, computed on the Dask cluster at ``address``.
 
     ``on_source`` gets each source's row as its result arrives and ``sources`` replaces the discovered ones,

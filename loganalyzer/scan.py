@@ -26,12 +26,26 @@ from loganalyzer.sources.hosts import host_from_path
 from loganalyzer.sources.read import CHUNK_BYTES, Reader
 
 EVENT_SCHEMA = {
-    "source": pl.String, "line": pl.Int64, "ts": UTC_DTYPE, "level": pl.String, "format": pl.String,
-    "host": pl.String, "signature_id": pl.String, "message": pl.String, "fields": pl.String, "raw": pl.String,
+    "source": pl.String,
+    "line": pl.Int64,
+    "ts": UTC_DTYPE,
+    "level": pl.String,
+    "format": pl.String,
+    "host": pl.String,
+    "signature_id": pl.String,
+    "message": pl.String,
+    "fields": pl.String,
+    "raw": pl.String,
 }
 SOURCE_SCHEMA = {
-    "source": pl.String, "format": pl.String, "bytes": pl.Int64, "lines": pl.Int64, "events": pl.Int64,
-    "status": pl.String, "error": pl.String, "note": pl.String,
+    "source": pl.String,
+    "format": pl.String,
+    "bytes": pl.Int64,
+    "lines": pl.Int64,
+    "events": pl.Int64,
+    "status": pl.String,
+    "error": pl.String,
+    "note": pl.String,
 }
 MAX_ARCHIVE_DEPTH = 3
 MIN_SPLIT_CHUNKS = 4  # a file is cut into byte ranges of at least this many read chunks
@@ -66,8 +80,17 @@ class SourceScan:
 
 
 def _row(name: str, status: str, error: str | None, **extra) -> dict:
-    return {"source": name, "format": None, "bytes": 0, "lines": 0, "events": 0, "status": status,
-            "error": error, "note": None, **extra}
+    return {
+        "source": name,
+        "format": None,
+        "bytes": 0,
+        "lines": 0,
+        "events": 0,
+        "status": status,
+        "error": error,
+        "note": None,
+        **extra,
+    }
 
 
 def _problem(name: str, status: str, error: str) -> SourceScan:
@@ -104,8 +127,9 @@ class _FileScan:
         parsed = parsed.with_columns(
             pl.lit(self.source.name).alias("source"),
             pl.coalesce("ts", "wrapper_ts").alias("ts"),
-            (pl.lit(f"{wrapper.name}/") + pl.col("format") if wrapper.name != "plain" else pl.col("format"))
-            .alias("format"),
+            (pl.lit(f"{wrapper.name}/") + pl.col("format") if wrapper.name != "plain" else pl.col("format")).alias(
+                "format"
+            ),
             pl.coalesce("wrapper_host", pl.lit(self.host, pl.String)).alias("host"),
         )
         self.versions.append(detached(versions.extract(parsed)))
@@ -121,8 +145,13 @@ class _FileScan:
 def _scan_lines(source: Source, stream, compression: str | None, matcher: Matcher, opts: ScanOptions) -> SourceScan:
     reader = Reader(source, opts.chunk_bytes, compression)
     mtime = dt.datetime.fromtimestamp(source.mtime, dt.UTC) if source.mtime else None
-    file = _FileScan(source, matcher, opts, wrappers.Context(tz=opts.timezone, mtime=mtime),
-                     source.host_hint or host_from_path(source.name))
+    file = _FileScan(
+        source,
+        matcher,
+        opts,
+        wrappers.Context(tz=opts.timezone, mtime=mtime),
+        source.host_hint or host_from_path(source.name),
+    )
     frames = reader.frames(stream)
     while (frame := next(frames, None)) is not None:
         file.add(frame)
@@ -135,12 +164,24 @@ def _scan_lines(source: Source, stream, compression: str | None, matcher: Matche
     stats = reader.stats
     if compression:
         fmt = f"{compression}:{fmt}" if fmt else compression
-    row = {"source": source.name, "format": fmt, "bytes": stats.bytes, "lines": stats.lines,
-           "events": events.height, "status": stats.status, "error": stats.error,
-           "note": "; ".join(stats.notes) if stats.notes else None}
-    return SourceScan(events.cast(EVENT_SCHEMA), row, file.unmatched, file.versions,
-                      read_bytes=source.resume_bytes + stats.bytes,
-                      digest=(stats.head_crc, stats.tails_crc, stats.bytes) if stats.bytes else None)
+    row = {
+        "source": source.name,
+        "format": fmt,
+        "bytes": stats.bytes,
+        "lines": stats.lines,
+        "events": events.height,
+        "status": stats.status,
+        "error": stats.error,
+        "note": "; ".join(stats.notes) if stats.notes else None,
+    }
+    return SourceScan(
+        events.cast(EVENT_SCHEMA),
+        row,
+        file.unmatched,
+        file.versions,
+        read_bytes=source.resume_bytes + stats.bytes,
+        digest=(stats.head_crc, stats.tails_crc, stats.bytes) if stats.bytes else None,
+    )
 
 
 def _scan_stream(source: Source, raw, matcher: Matcher, opts: ScanOptions, depth: int) -> list[SourceScan]:
@@ -182,9 +223,16 @@ def _drop_copies(scans: list[SourceScan]) -> list[SourceScan]:
     for scan_ in sorted(scans, key=lambda s: s.row["source"]):
         original = first.setdefault(scan_.digest, scan_.row["source"]) if scan_.digest else scan_.row["source"]
         if original != scan_.row["source"]:
-            scan_ = SourceScan(pl.DataFrame(schema=EVENT_SCHEMA), {
-                **scan_.row, "events": 0, "status": "skipped",
-                "error": f"duplicate of {original} (same content); counted once"}, read_bytes=scan_.read_bytes)
+            scan_ = SourceScan(
+                pl.DataFrame(schema=EVENT_SCHEMA),
+                {
+                    **scan_.row,
+                    "events": 0,
+                    "status": "skipped",
+                    "error": f"duplicate of {original} (same content); counted once",
+                },
+                read_bytes=scan_.read_bytes,
+            )
         out.append(scan_)
     return out
 
@@ -218,15 +266,23 @@ def merge_ranges(source: Source, wrapper: str, parts: list[SourceScan]) -> Sourc
         fmt = None
     notes = [p.row["note"] for p in parts if p.row["note"]]
     row = {
-        "source": source.name, "format": fmt,
-        "bytes": sum(p.row["bytes"] for p in parts), "lines": sum(p.row["lines"] for p in parts),
-        "events": events.height, "status": max((p.row["status"] for p in parts), key=STATUS_ORDER.index),
+        "source": source.name,
+        "format": fmt,
+        "bytes": sum(p.row["bytes"] for p in parts),
+        "lines": sum(p.row["lines"] for p in parts),
+        "events": events.height,
+        "status": max((p.row["status"] for p in parts), key=STATUS_ORDER.index),
         "error": next((p.row["error"] for p in parts if p.row["error"]), None),
         "note": "; ".join(notes) if notes else None,
     }
-    return SourceScan(events=events, row=row, unmatched=[u for p in parts for u in p.unmatched],
-                      versions=[v for p in parts for v in p.versions], read_bytes=source.resume_bytes + row["bytes"],
-                      digest=_range_digest(parts))
+    return SourceScan(
+        events=events,
+        row=row,
+        unmatched=[u for p in parts for u in p.unmatched],
+        versions=[v for p in parts for v in p.versions],
+        read_bytes=source.resume_bytes + row["bytes"],
+        digest=_range_digest(parts),
+    )
 
 
 def combine(skipped: list[Skipped], scans: list[SourceScan]) -> ScanResult:
@@ -241,8 +297,12 @@ def combine(skipped: list[Skipped], scans: list[SourceScan]) -> ScanResult:
             s.row = {**s.row, "events": s.row["events"] - n, "note": "; ".join(filter(None, [s.row["note"], note]))}
     rows = [_row(s.name, s.status, s.reason) for s in skipped] + [s.row for s in scans]
     found_versions = [pl.DataFrame(schema=versions.VERSION_SCHEMA)] + [v for s in scans for v in s.versions]
-    seen_versions = (pl.concat(found_versions).group_by("host", "component", "version")
-                     .agg(pl.col("first_seen").min()).sort("host", "component", "first_seen"))
+    seen_versions = (
+        pl.concat(found_versions)
+        .group_by("host", "component", "version")
+        .agg(pl.col("first_seen").min())
+        .sort("host", "component", "first_seen")
+    )
     return ScanResult(
         events=events.sort("ts", "source", "line", nulls_last=True),
         sources=pl.DataFrame(rows, schema=SOURCE_SCHEMA).sort("source"),
@@ -251,8 +311,9 @@ def combine(skipped: list[Skipped], scans: list[SourceScan]) -> ScanResult:
     )
 
 
-def _scan_all(todo: list[Source], matcher: Matcher, opts: ScanOptions,
-              on_source: Callable[[dict], None] | None) -> list[SourceScan]:
+def _scan_all(
+    todo: list[Source], matcher: Matcher, opts: ScanOptions, on_source: Callable[[dict], None] | None
+) -> list[SourceScan]:
     """Scan every source on a thread pool; a big plain file is read as byte ranges in parallel, then merged."""
     from loganalyzer.sources.split import SPLIT_BYTES, count_lines, numbered, plan
 
@@ -267,11 +328,13 @@ def _scan_all(todo: list[Source], matcher: Matcher, opts: ScanOptions,
                 on_source(s.row)
 
     with ThreadPoolExecutor(max_workers=opts.workers) as pool:
-        planned = [(s, *plan(s, opts.chunk_bytes, split_bytes)) if opts.workers > 1 else (s, [s], None)
-                   for s in todo]
+        planned = [(s, *plan(s, opts.chunk_bytes, split_bytes)) if opts.workers > 1 else (s, [s], None) for s in todo]
         whole = [pool.submit(scan_source, s, matcher, opts) for s, pieces, _ in planned if len(pieces) == 1]
-        split = [(s, pieces, wrapper, [pool.submit(count_lines, p) for p in pieces[:-1]])
-                 for s, pieces, wrapper in planned if len(pieces) > 1]
+        split = [
+            (s, pieces, wrapper, [pool.submit(count_lines, p) for p in pieces[:-1]])
+            for s, pieces, wrapper in planned
+            if len(pieces) > 1
+        ]
         ranged = []
         for source, pieces, wrapper, counts in split:
             got = [c.result() for c in counts]
@@ -287,8 +350,13 @@ def _scan_all(todo: list[Source], matcher: Matcher, opts: ScanOptions,
     return scans
 
 
-def scan(paths: list[str], matcher: Matcher, opts: ScanOptions | None = None,
-         on_source: Callable[[dict], None] | None = None, sources: list[Source] | None = None) -> ScanResult:
+def scan(
+    paths: list[str],
+    matcher: Matcher,
+    opts: ScanOptions | None = None,
+    on_source: Callable[[dict], None] | None = None,
+    sources: list[Source] | None = None,
+) -> ScanResult:
     """Read every file under ``paths`` (or the given ``sources``) into events and one row per source."""
     opts = opts or ScanOptions()
     found = discover(paths)

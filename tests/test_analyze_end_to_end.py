@@ -11,11 +11,37 @@ from typer.testing import CliRunner
 from conftest import SAMPLE_LOGS
 from loganalyzer.cli import app
 
-SPEC_INCIDENT_COLUMNS = ["incident_id", "signature_id", "title", "component", "severity", "host", "first_seen",
-                         "last_seen", "count", "sources", "sample", "evidence", "root_cause", "fix", "references",
-                         "fixed_in", "related"]
-SPEC_EVENT_COLUMNS = ["source", "line", "ts", "level", "format", "host", "signature_id", "incident_id", "message",
-                      "fields"]
+SPEC_INCIDENT_COLUMNS = [
+    "incident_id",
+    "signature_id",
+    "title",
+    "component",
+    "severity",
+    "host",
+    "first_seen",
+    "last_seen",
+    "count",
+    "sources",
+    "sample",
+    "evidence",
+    "root_cause",
+    "fix",
+    "references",
+    "fixed_in",
+    "related",
+]
+SPEC_EVENT_COLUMNS = [
+    "source",
+    "line",
+    "ts",
+    "level",
+    "format",
+    "host",
+    "signature_id",
+    "incident_id",
+    "message",
+    "fields",
+]
 SPEC_SOURCE_COLUMNS = ["source", "format", "bytes", "lines", "events", "status", "error"]
 
 
@@ -50,8 +76,11 @@ def test_sample_logs_show_both_origin_failures_with_cause_and_fix(sample_run):
 
 def test_tables_have_every_spec_column_in_every_format(sample_run):
     _, out = sample_run
-    for name, cols in (("incidents", SPEC_INCIDENT_COLUMNS), ("events", SPEC_EVENT_COLUMNS),
-                       ("sources", SPEC_SOURCE_COLUMNS)):
+    for name, cols in (
+        ("incidents", SPEC_INCIDENT_COLUMNS),
+        ("events", SPEC_EVENT_COLUMNS),
+        ("sources", SPEC_SOURCE_COLUMNS),
+    ):
         parquet = pl.read_parquet(out / f"{name}.parquet")
         assert parquet.columns[: len(cols)] == cols or set(cols) <= set(parquet.columns)
         assert set(cols) <= set(pl.read_csv(out / f"{name}.csv", infer_schema=False).columns)
@@ -82,15 +111,21 @@ def test_exit_codes(tmp_path):
     assert res.exit_code == 3
     res = runner.invoke(app, ["analyze", str(SAMPLE_LOGS), "--min-severity", "urgent"])
     assert res.exit_code == 2
-    res = runner.invoke(app, ["analyze", str(SAMPLE_LOGS), "--out", str(tmp_path / "c"), "--min-severity",
-                              "critical", "-q"])
+    res = runner.invoke(
+        app, ["analyze", str(SAMPLE_LOGS), "--out", str(tmp_path / "c"), "--min-severity", "critical", "-q"]
+    )
     assert res.exit_code == 0
     assert set(pl.read_parquet(tmp_path / "c" / "incidents.parquet")["severity"]) == {"critical"}
 
 
-ISSUE2_SIGNATURES = {"etcd.grpc_message_too_large_recv", "apisix.etcd_message_too_large",
-                     "etcd.tls_incompatible_key_usage", "etcd.grpc_gateway_tls_bad_certificate",
-                     "apisix.etcd_tls_bad_certificate", "etcd.rejected_connection"}
+ISSUE2_SIGNATURES = {
+    "etcd.grpc_message_too_large_recv",
+    "apisix.etcd_message_too_large",
+    "etcd.tls_incompatible_key_usage",
+    "etcd.grpc_gateway_tls_bad_certificate",
+    "apisix.etcd_tls_bad_certificate",
+    "etcd.rejected_connection",
+}
 
 
 def test_generated_bundle_truth_is_found_at_its_lines(plain_bundle, plain_analysis, catalogue):
@@ -112,9 +147,10 @@ def test_generated_bundle_background_yields_nothing_above_low(plain_bundle, plai
     _, truth = plain_bundle
     truth_lines = {(g["file"], line) for g in truth["incidents"] for line in g["lines"]}
     follow_ups = {(g["file"], line + 1, g["signature_id"]) for g in truth["incidents"] for line in g["lines"]}
-    ev = plain_analysis.events.join(
-        plain_analysis.incidents.select("incident_id", "severity"), on="incident_id")
-    false = [r for r in ev.filter(pl.col("severity").is_in(["medium", "high", "critical"])).iter_rows(named=True)
-             if (r["source"], r["line"]) not in truth_lines
-             and (r["source"], r["line"], r["signature_id"]) not in follow_ups]
+    ev = plain_analysis.events.join(plain_analysis.incidents.select("incident_id", "severity"), on="incident_id")
+    false = [
+        r
+        for r in ev.filter(pl.col("severity").is_in(["medium", "high", "critical"])).iter_rows(named=True)
+        if (r["source"], r["line"]) not in truth_lines and (r["source"], r["line"], r["signature_id"]) not in follow_ups
+    ]
     assert false == [], false[:5]

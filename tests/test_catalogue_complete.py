@@ -40,7 +40,8 @@ def test_committed_docs_match_the_catalogue(catalogue):
     for component in COMPONENTS:
         path = REPO / "docs" / "signatures" / f"{component}.md"
         assert path.read_text(encoding="utf-8") == catalogue_markdown(catalogue, component), (
-            f"{path} is stale: run `python -m loganalyzer.catalogue.docs`")
+            f"{path} is stale: run `python -m loganalyzer.catalogue.docs`"
+        )
 
 
 def test_explain_renders_cause_fix_and_references():

@@ -54,14 +54,22 @@ def test_good_signature_loads_and_its_examples_pass(tmp_path):
     [
         (lambda t: t.replace('severity = "medium"', 'severity = "urgent"'), 4, "severity 'urgent' is not one of"),
         (lambda t: t.replace("regexes = ['demo failure", "regexes = ['demo (failure"), 5, "regex does not compile"),
-        (lambda t: t.replace('title = "Demo problem"', 'title = "Demo problem"\ncolour = "red"'), 3,
-         "unknown field 'colour'"),
-        (lambda t: t.replace('no_match = ["demo failure: disk took 0.5s", "demo success: disk took 9s"]',
-                             "no_match = []"), 15, "at least one similar example line that must not match"),
-        (lambda t: t.replace('regexes = [', 'regexes = [\n  "(?P<x>\\\\d+)",'), 6, "no required literal"),
+        (
+            lambda t: t.replace('title = "Demo problem"', 'title = "Demo problem"\ncolour = "red"'),
+            3,
+            "unknown field 'colour'",
+        ),
+        (
+            lambda t: t.replace(
+                'no_match = ["demo failure: disk took 0.5s", "demo success: disk took 9s"]', "no_match = []"
+            ),
+            15,
+            "at least one similar example line that must not match",
+        ),
+        (lambda t: t.replace("regexes = [", 'regexes = [\n  "(?P<x>\\\\d+)",'), 6, "no required literal"),
         (lambda t: t.replace('where = "took > 1"', 'where = "took >"'), 7, "'where' is not a valid condition"),
         (lambda t: t.replace('id = "etcd.demo_problem"', 'id = "Etcd.Demo"'), 1, "is not dotted lower_snake"),
-        (lambda t: t.replace("references = [", "references = [\"not a url\", "), 11, "is not a URL"),
+        (lambda t: t.replace("references = [", 'references = ["not a url", '), 11, "is not a URL"),
     ],
     ids=["severity", "regex", "unknown-field", "no-near-miss", "no-literal", "where", "id", "reference"],
 )
@@ -102,9 +110,11 @@ def test_cli_validate_exits_2_and_analyze_goes_on_without_the_broken_signature(t
     assert res.exit_code == 2
     assert "demo_problem.toml:4: severity 'urgent'" in res.output
     log = tmp_path / "x.log"
-    log.write_text('demo failure: disk took 3s\n2021-06-09 11:10:13.022735 I | embed: rejected connection from '
-                   '"127.0.0.1:1" (error "tls: failed to verify client\'s certificate: x509: certificate specifies '
-                   'an incompatible key usage", ServerName "")\n')
+    log.write_text(
+        "demo failure: disk took 3s\n2021-06-09 11:10:13.022735 I | embed: rejected connection from "
+        '"127.0.0.1:1" (error "tls: failed to verify client\'s certificate: x509: certificate specifies '
+        'an incompatible key usage", ServerName "")\n'
+    )
     res = runner.invoke(app, ["analyze", str(log), "--patterns", str(tmp_path), "--out", str(tmp_path / "out")])
     assert res.exit_code == 2
     assert "demo_problem.toml:4: severity 'urgent'" in res.output
@@ -117,7 +127,8 @@ def test_cli_validate_exits_2_and_analyze_goes_on_without_the_broken_signature(t
 def test_user_catalogue_adds_and_replaces(tmp_path):
     write(tmp_path, GOOD)
     replaced = GOOD.replace('id = "etcd.demo_problem"', 'id = "etcd.rejected_connection"').replace(
-        'title = "Demo problem"', 'title = "Our own rejected connection"')
+        'title = "Demo problem"', 'title = "Our own rejected connection"'
+    )
     write(tmp_path, replaced, name="rejected_connection.toml")
     catalogue, problems = load([tmp_path])
     assert not [p for p in problems if str(tmp_path) in str(p)]

@@ -25,15 +25,20 @@ from loganalyzer.sources.read import Reader
 from loganalyzer.sources.split import count_lines, numbered, plan
 
 HAVE_DASK = importlib.util.find_spec("distributed") is not None
-needs_dask = pytest.mark.skipif(not HAVE_DASK and not os.environ.get("CI"),
-                                reason="needs the dask extra: pip install 'loganalyzer[dask]'")
+needs_dask = pytest.mark.skipif(
+    not HAVE_DASK and not os.environ.get("CI"), reason="needs the dask extra: pip install 'loganalyzer[dask]'"
+)
 CHUNK = 64 * 1024
-ETCD = ('2021-06-09 11:10:13.022735 I | embed: rejected connection from "127.0.0.1:{port}" (error "tls: failed to '
-        "verify client's certificate: x509: certificate specifies an incompatible key usage\", ServerName \"\")")
-PANIC = ("panic: runtime error: invalid memory address or nil pointer dereference\n"
-         "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x9a3f2e]\n\n"
-         "goroutine 187 [running]:\ngo.etcd.io/etcd/server/v3/etcdserver.(*EtcdServer).apply(0xc000)\n"
-         "\t/go/src/go.etcd.io/etcd/server/etcdserver/server.go:1864 +0x4e\n")
+ETCD = (
+    '2021-06-09 11:10:13.022735 I | embed: rejected connection from "127.0.0.1:{port}" (error "tls: failed to '
+    'verify client\'s certificate: x509: certificate specifies an incompatible key usage", ServerName "")'
+)
+PANIC = (
+    "panic: runtime error: invalid memory address or nil pointer dereference\n"
+    "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x9a3f2e]\n\n"
+    "goroutine 187 [running]:\ngo.etcd.io/etcd/server/v3/etcdserver.(*EtcdServer).apply(0xc000)\n"
+    "\t/go/src/go.etcd.io/etcd/server/etcdserver/server.go:1864 +0x4e\n"
+)
 
 
 def tricky_log(path: Path, lines: int = 9000, seed: int = 7, huge: bool = True) -> Path:
@@ -108,8 +113,11 @@ def test_ranges_read_like_the_whole_file(tmp_path):
 
 def test_ranges_start_only_where_the_wrapper_sniffs_the_same(tmp_path):
     plain = "".join(ETCD.format(port=i) + "\n" for i in range(3000))
-    docker = "".join('{"log":"' + ETCD.format(port=i).replace('"', '\\"') + '\\n","stream":"stderr",'
-                     '"time":"2021-06-09T11:10:13.022735Z"}\n' for i in range(3000))
+    docker = "".join(
+        '{"log":"' + ETCD.format(port=i).replace('"', '\\"') + '\\n","stream":"stderr",'
+        '"time":"2021-06-09T11:10:13.022735Z"}\n'
+        for i in range(3000)
+    )
     path = tmp_path / "mixed.log"
     path.write_text(plain + docker)
     pieces, wrapper = plan(file_source(path), CHUNK, 128 * 1024)
@@ -143,13 +151,16 @@ def test_compressed_small_and_stdin_sources_are_not_split(tmp_path):
 
 def test_missing_extra_is_one_line_and_exit_2(tmp_path):
     (tmp_path / "a.log").write_text(ETCD.format(port=1) + "\n")
-    code = ("import sys; sys.modules['distributed'] = None; from loganalyzer.cli import main; "
-            f"sys.argv = ['loganalyzer', 'analyze', {str(tmp_path)!r}, '--out', {str(tmp_path / 'out')!r}, "
-            "'--dask-scheduler', 'tcp://127.0.0.1:1']; main()")
+    code = (
+        "import sys; sys.modules['distributed'] = None; from loganalyzer.cli import main; "
+        f"sys.argv = ['loganalyzer', 'analyze', {str(tmp_path)!r}, '--out', {str(tmp_path / 'out')!r}, "
+        "'--dask-scheduler', 'tcp://127.0.0.1:1']; main()"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        "loganalyzer: running on a Dask cluster needs the dask extra: pip install 'loganalyzer[dask]'"]
+        "loganalyzer: running on a Dask cluster needs the dask extra: pip install 'loganalyzer[dask]'"
+    ]
 
 
 # --- an in-process LocalCluster -----------------------------------------------------------------------------------
@@ -200,8 +211,10 @@ def test_split_files_on_cluster_equal_local(cluster, plain_bundle, tmp_path, cat
     assert len(split_pieces(file_source(tricky), 128 * 1024)) >= 5
     (tmp_path / "etcd.log.gz").write_bytes(gzip.compress(tricky.read_bytes()))  # a copy: counted once
     huge = tricky_log(tmp_path / "huge.log", lines=4000, seed=8)  # a long line cut in a range after the first
-    wrapped = [sorted(logs.glob(pattern))[0] for pattern in ("apisix/*/logs/error.log", "k8s/pods/*/*/0.log",
-                                                             "docker/containers/*/*-json.log*")]
+    wrapped = [
+        sorted(logs.glob(pattern))[0]
+        for pattern in ("apisix/*/logs/error.log", "k8s/pods/*/*/0.log", "docker/containers/*/*-json.log*")
+    ]
     assert [plan(file_source(f), CHUNK, 128 * 1024)[1] for f in wrapped] == ["plain", "cri", "docker_json"]
     paths = [*map(str, wrapped), str(tricky), str(tmp_path / "etcd.log.gz"), str(huge)]
     matcher, opts = Matcher(catalogue), ScanOptions(chunk_bytes=CHUNK)
@@ -265,8 +278,12 @@ class DaskProcesses:
 
     def start(self, name: str, *args: str) -> None:
         with open(self.logs / f"{name}.log", "wb") as log:
-            self.procs[name] = subprocess.Popen([sys.executable, "-m", "dask", *args, "--no-dashboard"],
-                                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            self.procs[name] = subprocess.Popen(
+                [sys.executable, "-m", "dask", *args, "--no-dashboard"],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def stop(self) -> None:
         """Workers first: a worker whose scheduler is gone waits for it before it exits."""
@@ -289,8 +306,9 @@ def dask_processes(tmp_path_factory):
     try:
         cluster.start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", cluster.address.rsplit(":", 1)[1])
         for name in ("w1", "w2"):
-            cluster.start(name, "worker", cluster.address, "--name", name, "--no-nanny", "--nthreads", "1",
-                          "--host", "127.0.0.1")
+            cluster.start(
+                name, "worker", cluster.address, "--name", name, "--no-nanny", "--nthreads", "1", "--host", "127.0.0.1"
+            )
         client = Client(cluster.address, timeout=60, set_as_default=False)
         client.wait_for_workers(2, timeout=60)
         yield cluster, client
@@ -312,8 +330,19 @@ def run_cli(logs: Path, out: Path, *extra: str, scheduler_env: str | None = None
     env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
     if scheduler_env:
         env["DASK_SCHEDULER_ADDRESS"] = scheduler_env
-    args = [sys.executable, "-m", "loganalyzer", "analyze", str(logs), "--out", str(out), "--format", "parquet",
-            "--quiet", *extra]
+    args = [
+        sys.executable,
+        "-m",
+        "loganalyzer",
+        "analyze",
+        str(logs),
+        "--out",
+        str(out),
+        "--format",
+        "parquet",
+        "--quiet",
+        *extra,
+    ]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     if wait:
         proc.communicate(timeout=300)

@@ -8,8 +8,12 @@ import polars as pl
 def test_mixed_bundle_truth_found_and_every_file_read_ok(mixed_bundle, mixed_analysis):
     _, truth = mixed_bundle
     found = set(mixed_analysis.events.select("signature_id", "source", "line").iter_rows())
-    missing = [(g["signature_id"], g["file"], line) for g in truth["incidents"] for line in g["lines"]
-               if (g["signature_id"], g["file"], line) not in found]
+    missing = [
+        (g["signature_id"], g["file"], line)
+        for g in truth["incidents"]
+        for line in g["lines"]
+        if (g["signature_id"], g["file"], line) not in found
+    ]
     assert missing == []
     sources = mixed_analysis.sources
     assert sources.filter(pl.col("status") != "ok").rows() == []

@@ -21,9 +21,21 @@ SIG = "etcd.tls_incompatible_key_usage"
 def events(*rows) -> pl.DataFrame:
     """rows: (signature, host, minutes after T0, source, line)."""
     return pl.DataFrame(
-        [{"source": src, "line": line, "ts": T0 + dt.timedelta(minutes=m), "level": "warn", "format": "zap",
-          "host": host, "signature_id": sig, "message": "m", "fields": '{"remote_addr":"127.0.0.1:1"}', "raw": "r"}
-         for sig, host, m, src, line in rows],
+        [
+            {
+                "source": src,
+                "line": line,
+                "ts": T0 + dt.timedelta(minutes=m),
+                "level": "warn",
+                "format": "zap",
+                "host": host,
+                "signature_id": sig,
+                "message": "m",
+                "fields": '{"remote_addr":"127.0.0.1:1"}',
+                "raw": "r",
+            }
+            for sig, host, m, src, line in rows
+        ],
         schema=EVENT_SCHEMA,
     )
 
@@ -35,8 +47,9 @@ def test_quiet_gap_exactly_the_window_stays_one_incident(catalogue):
 
 
 def test_two_hosts_are_two_incidents_and_out_of_order_files_group_by_time(catalogue):
-    ev = group(events((SIG, "a", 10, "late.log", 1), (SIG, "a", 0, "early.log", 9), (SIG, "b", 0, "x", 1)),
-               catalogue, 900)
+    ev = group(
+        events((SIG, "a", 10, "late.log", 1), (SIG, "a", 0, "early.log", 9), (SIG, "b", 0, "x", 1)), catalogue, 900
+    )
     table = build(ev, catalogue)
     assert sorted(table["count"].to_list()) == [1, 2]
     a = table.filter(pl.col("host") == "a").row(0, named=True)
@@ -54,11 +67,25 @@ def test_incident_id_is_stable_and_independent_of_row_order(catalogue):
 def incident_rows(*specs) -> pl.DataFrame:
     """specs: (id, signature, host, start minute, end minute)."""
     return pl.DataFrame(
-        [{"incident_id": i, "signature_id": s, "host": h, "first_seen": T0 + dt.timedelta(minutes=a),
-          "last_seen": T0 + dt.timedelta(minutes=b), "related": []} for i, s, h, a, b in specs],
-        schema={"incident_id": pl.String, "signature_id": pl.String, "host": pl.String,
-                "first_seen": pl.Datetime("us", "UTC"), "last_seen": pl.Datetime("us", "UTC"),
-                "related": pl.List(pl.String)},
+        [
+            {
+                "incident_id": i,
+                "signature_id": s,
+                "host": h,
+                "first_seen": T0 + dt.timedelta(minutes=a),
+                "last_seen": T0 + dt.timedelta(minutes=b),
+                "related": [],
+            }
+            for i, s, h, a, b in specs
+        ],
+        schema={
+            "incident_id": pl.String,
+            "signature_id": pl.String,
+            "host": pl.String,
+            "first_seen": pl.Datetime("us", "UTC"),
+            "last_seen": pl.Datetime("us", "UTC"),
+            "related": pl.List(pl.String),
+        },
     )
 
 
@@ -91,10 +118,11 @@ def test_fix_status_by_release_line(version, affected, fix):
 
 
 def test_version_aware_text_for_affected_and_fixed_versions():
-    template = ("Runs etcd {affected_version}, affected; {fixed_version} fixes it.\n"
-                "Runs etcd {patched_version}, which has the fix: look for a proxy in between.")
-    versions = pl.DataFrame({"host": ["etcd-1"], "component": ["etcd"], "version": ["3.4.13"],
-                             "first_seen": [T0]})
+    template = (
+        "Runs etcd {affected_version}, affected; {fixed_version} fixes it.\n"
+        "Runs etcd {patched_version}, which has the fix: look for a proxy in between."
+    )
+    versions = pl.DataFrame({"host": ["etcd-1"], "component": ["etcd"], "version": ["3.4.13"], "first_seen": [T0]})
     text = render(template, context("etcd", None, "etcd 3.4.17, 3.5.0", versions))
     assert text == "Runs etcd 3.4.13, affected; 3.4.17 fixes it."
     fixed = versions.with_columns(pl.lit("3.5.2").alias("version"))
@@ -103,8 +131,10 @@ def test_version_aware_text_for_affected_and_fixed_versions():
 
 
 def test_render_drops_lines_with_missing_values_and_formats_sizes():
-    out = render("Always.\nGot {received_bytes:size} of {limit_bytes:size}.\nPeer {peer}.",
-                 {"received_bytes": 5242880, "limit_bytes": 4194304})
+    out = render(
+        "Always.\nGot {received_bytes:size} of {limit_bytes:size}.\nPeer {peer}.",
+        {"received_bytes": 5242880, "limit_bytes": 4194304},
+    )
     assert out == "Always.\nGot 5.0 MiB of 4.0 MiB."
 
 
@@ -125,12 +155,16 @@ def test_masking_each_variable_kind(message, template):
 
 
 def test_unmatched_templates_group_lines_and_keep_stable_ids():
-    lines = pl.DataFrame({
-        "format": ["zap", "zap", "zap", "zap"], "level": ["warn", "warn", "info", "error"],
-        "host": ["a", "b", "a", "a"], "ts": [T0, T0 + dt.timedelta(minutes=1), T0, T0],
-        "message": ["lost peer 10.0.0.1:2380", "lost peer 10.0.0.2:2380", "fine 1", "boom"],
-        "raw": ["r1", "r2", "r3", "r4"],
-    })
+    lines = pl.DataFrame(
+        {
+            "format": ["zap", "zap", "zap", "zap"],
+            "level": ["warn", "warn", "info", "error"],
+            "host": ["a", "b", "a", "a"],
+            "ts": [T0, T0 + dt.timedelta(minutes=1), T0, T0],
+            "message": ["lost peer 10.0.0.1:2380", "lost peer 10.0.0.2:2380", "fine 1", "boom"],
+            "raw": ["r1", "r2", "r3", "r4"],
+        }
+    )
     table = merge([summarise(lines)])
     top = table.row(0, named=True)
     assert (top["template"], top["count"], top["hosts"], top["component"]) == ("lost peer <ip>", 2, ["a", "b"], "etcd")

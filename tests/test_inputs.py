@@ -20,11 +20,15 @@ from conftest import tar_bytes
 from loganalyzer.matching import Matcher
 from loganalyzer.scan import scan
 
-EKU = ('2021-06-09 11:10:13.022735 I | embed: rejected connection from "127.0.0.1:50898" (error "tls: failed to '
-       "verify client's certificate: x509: certificate specifies an incompatible key usage\", ServerName \"\")")
-ZAP_EKU = ('{"level":"warn","ts":"2025-12-03T17:44:33.697480Z","caller":"embed/config_logging.go:194",'
-           '"msg":"rejected connection on client endpoint","remote-addr":"127.0.0.1:34890","server-name":"",'
-           '"error":"tls: failed to verify certificate: x509: certificate specifies an incompatible key usage"}')
+EKU = (
+    '2021-06-09 11:10:13.022735 I | embed: rejected connection from "127.0.0.1:50898" (error "tls: failed to '
+    'verify client\'s certificate: x509: certificate specifies an incompatible key usage", ServerName "")'
+)
+ZAP_EKU = (
+    '{"level":"warn","ts":"2025-12-03T17:44:33.697480Z","caller":"embed/config_logging.go:194",'
+    '"msg":"rejected connection on client endpoint","remote-addr":"127.0.0.1:34890","server-name":"",'
+    '"error":"tls: failed to verify certificate: x509: certificate specifies an incompatible key usage"}'
+)
 SIG = "etcd.tls_incompatible_key_usage"
 
 
@@ -66,9 +70,11 @@ def test_archives_are_read_in_place_with_member_names(tmp_path, matcher):
     before = set(os.listdir(tmp_path))
     result = scan([str(tmp_path)], matcher)
     assert hits(result) == [
-        ("bundle.tar.gz!../../etc/evil.log", 5), ("bundle.tar.gz!/abs/x.log.gz", 2),
+        ("bundle.tar.gz!../../etc/evil.log", 5),
+        ("bundle.tar.gz!/abs/x.log.gz", 2),
         ("bundle.tar.gz!etcd-1/etcd.log", 3),
-        ("bundle.tar.zst!m.log", 7), ("z.zip!logs/etcd.log", 4),
+        ("bundle.tar.zst!m.log", 7),
+        ("z.zip!logs/etcd.log", 4),
     ]
     assert set(os.listdir(tmp_path)) == before  # nothing extracted
     assert not (tmp_path.parent.parent / "etc" / "evil.log").exists()
@@ -94,10 +100,16 @@ def test_long_line_is_cut_and_noted(tmp_path, matcher):
 def test_go_panic_is_one_event_with_its_dump(tmp_path, matcher, catalogue):
     if catalogue.get("etcd.go_panic") is None:
         pytest.skip("etcd.go_panic not in the catalogue yet")
-    lines = [ZAP_EKU, "panic: runtime error: invalid memory address or nil pointer dereference",
-             "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0xb4c2d7]", "",
-             "goroutine 2187 [running]:", "go.etcd.io/etcd/server/v3/mvcc/backend.(*batchTx).UnsafeRange(0xc000132d80)",
-             "\t/go/src/go.etcd.io/etcd/server/mvcc/backend/batch_tx.go:174 +0x6f", ZAP_EKU]
+    lines = [
+        ZAP_EKU,
+        "panic: runtime error: invalid memory address or nil pointer dereference",
+        "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0xb4c2d7]",
+        "",
+        "goroutine 2187 [running]:",
+        "go.etcd.io/etcd/server/v3/mvcc/backend.(*batchTx).UnsafeRange(0xc000132d80)",
+        "\t/go/src/go.etcd.io/etcd/server/mvcc/backend/batch_tx.go:174 +0x6f",
+        ZAP_EKU,
+    ]
     (tmp_path / "etcd.log").write_text("\n".join(lines) + "\n")
     ev = scan([str(tmp_path)], matcher).events.sort("line")
     panic = ev.filter(pl.col("signature_id") == "etcd.go_panic").row(0, named=True)
@@ -109,10 +121,14 @@ def test_go_panic_is_one_event_with_its_dump(tmp_path, matcher, catalogue):
 def test_lua_traceback_is_one_event(tmp_path, matcher, catalogue):
     if catalogue.get("apisix.lua_runtime_error") is None:
         pytest.skip("apisix.lua_runtime_error not in the catalogue yet")
-    lines = ["2026/11/27 10:00:00 [error] 45#45: *1 lua entry thread aborted: runtime error: "
-             "/usr/local/apisix/apisix/plugins/limit-count/init.lua:301: attempt to index local 'conf' (a nil value)",
-             "stack traceback:", "coroutine 0:", "\t/usr/local/apisix/apisix/plugin.lua:1160: in function 'run_plugin'",
-             "2026/11/27 10:00:01 [info] 45#45: *2 client closed keepalive connection"]
+    lines = [
+        "2026/11/27 10:00:00 [error] 45#45: *1 lua entry thread aborted: runtime error: "
+        "/usr/local/apisix/apisix/plugins/limit-count/init.lua:301: attempt to index local 'conf' (a nil value)",
+        "stack traceback:",
+        "coroutine 0:",
+        "\t/usr/local/apisix/apisix/plugin.lua:1160: in function 'run_plugin'",
+        "2026/11/27 10:00:01 [info] 45#45: *2 client closed keepalive connection",
+    ]
     (tmp_path / "error.log").write_text("\n".join(lines) + "\n")
     ev = scan([str(tmp_path)], matcher).events
     assert ev["line"].to_list() == [1]
@@ -123,10 +139,13 @@ def test_cri_partial_and_docker_split_records_are_joined(tmp_path, matcher):
     half = len(ZAP_EKU) // 2
     (tmp_path / "0.log").write_text(
         f"2025-12-03T17:44:33.1Z stderr F noise\n2025-12-03T17:44:33.2Z stderr P {ZAP_EKU[:half]}\n"
-        f"2025-12-03T17:44:33.2Z stderr F {ZAP_EKU[half:]}\n2025-12-03T17:44:34Z stderr F noise\n")
-    docker = [json.dumps({"log": "noise\n", "stream": "stderr", "time": "2021-06-09T03:10:13Z"}),
-              json.dumps({"log": EKU[:100], "stream": "stderr", "time": "2021-06-09T03:10:14Z"}),
-              json.dumps({"log": EKU[100:] + "\n", "stream": "stderr", "time": "2021-06-09T03:10:14Z"})]
+        f"2025-12-03T17:44:33.2Z stderr F {ZAP_EKU[half:]}\n2025-12-03T17:44:34Z stderr F noise\n"
+    )
+    docker = [
+        json.dumps({"log": "noise\n", "stream": "stderr", "time": "2021-06-09T03:10:13Z"}),
+        json.dumps({"log": EKU[:100], "stream": "stderr", "time": "2021-06-09T03:10:14Z"}),
+        json.dumps({"log": EKU[100:] + "\n", "stream": "stderr", "time": "2021-06-09T03:10:14Z"}),
+    ]
     (tmp_path / "c-json.log").write_text("\n".join(docker) + "\n")
     result = scan([str(tmp_path)], matcher)
     assert hits(result) == [("0.log", 2), ("c-json.log", 2)]
@@ -163,8 +182,12 @@ def test_symlink_loop_does_not_hang(tmp_path, matcher):
 
 def test_stdin_dash(tmp_path):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "loganalyzer", "analyze", "-", "--out", str(out), "-q"],
-                          input=body(), capture_output=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "loganalyzer", "analyze", "-", "--out", str(out), "-q"],
+        input=body(),
+        capture_output=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     ev = pl.read_parquet(out / "events.parquet")
     assert ev.select("source", "line").rows() == [("-", 3)]
@@ -175,8 +198,9 @@ def test_a_log_and_its_copy_are_counted_once(tmp_path, matcher):
     (tmp_path / "etcd-1" / "etcd.log").write_bytes(body())
     (tmp_path / "bundle.tar").write_bytes(tar_bytes({"etcd-1/etcd.log": body()}))
     # the same events once more, as the container runtime captured them
-    (tmp_path / "etcd-1" / "0.log").write_text("".join(f"2021-06-09T11:10:13.5Z stderr F {ln}\n"
-                                                       for ln in body().decode().splitlines()))
+    (tmp_path / "etcd-1" / "0.log").write_text(
+        "".join(f"2021-06-09T11:10:13.5Z stderr F {ln}\n" for ln in body().decode().splitlines())
+    )
     result = scan([str(tmp_path)], matcher)
     assert hits(result) == [("bundle.tar!etcd-1/etcd.log", 3)]
     copy = row(result, "etcd-1/etcd.log")

@@ -52,8 +52,7 @@ def lines(start: int, n: int, every: int = 10, event=bad_token) -> str:
 
 def analyze(paths: list[Path], out: Path, *extra: str) -> tuple[int, dict[str, pl.DataFrame], str]:
     """Run ``analyze`` in-process; the exit code, the tables of --out and stderr."""
-    res = CliRunner().invoke(app, ["analyze", *map(str, paths), "--out", str(out), "--format", "parquet", "-q",
-                                   *extra])
+    res = CliRunner().invoke(app, ["analyze", *map(str, paths), "--out", str(out), "--format", "parquet", "-q", *extra])
     assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
     tables = {p.stem: pl.read_parquet(p) for p in out.glob("*.parquet")}
     return res.exit_code, tables, res.stderr
@@ -227,8 +226,10 @@ def test_exit_codes_and_metrics(live, tmp_path):
     code, t, _ = analyze([logs], out, *args)
     assert code == 1
     metrics = {f.name: f for f in text_string_to_metric_families(prom.read_text())}
-    incidents = {(s.labels["signature"], s.labels["severity"], s.labels["host"]): s.value
-                 for s in metrics["loganalyzer_incidents"].samples}
+    incidents = {
+        (s.labels["signature"], s.labels["severity"], s.labels["host"]): s.value
+        for s in metrics["loganalyzer_incidents"].samples
+    }
     assert incidents == {("etcd.nospace_alarm", "critical", ""): 1.0}  # no host in the path "etcd.log"
     value = {name: f.samples[0].value for name, f in metrics.items() if len(f.samples) == 1}
     assert value["loganalyzer_read_bytes"] == row(t, "etcd.log")["bytes"] > 0
@@ -256,8 +257,13 @@ def test_a_state_file_that_is_not_one_is_a_clear_usage_error(live):
 
 
 SECRETS = {
-    "client_a": "10.20.3.4", "client_b": "10.20.3.5", "upstream": "10.30.1.7", "other": "192.168.77.5",
-    "bearer": "s3cr3tT0kenValue99", "password": "hunter2hunter", "etcd_token": "e628cf4fbbd10df6.4596",
+    "client_a": "10.20.3.4",
+    "client_b": "10.20.3.5",
+    "upstream": "10.30.1.7",
+    "other": "192.168.77.5",
+    "bearer": "s3cr3tT0kenValue99",
+    "password": "hunter2hunter",
+    "etcd_token": "e628cf4fbbd10df6.4596",
 }
 
 
@@ -266,19 +272,35 @@ def test_redaction_is_consistent_and_leaves_no_original_in_any_output(tmp_path):
     node.mkdir(parents=True)
     etcd.mkdir(parents=True)
     s = SECRETS
-    timed_out = ('2026/11/28 10:00:0{n} [error] 45#45: *12{n} upstream timed out (110: Connection timed out) while '
-                 'reading response header from upstream, client: {client}, server: _, request: "GET /api/v2/users '
-                 'HTTP/1.1", upstream: "http://{up}:8080/api/v2/users", host: "api.example.com"\n')
+    timed_out = (
+        "2026/11/28 10:00:0{n} [error] 45#45: *12{n} upstream timed out (110: Connection timed out) while "
+        'reading response header from upstream, client: {client}, server: _, request: "GET /api/v2/users '
+        'HTTP/1.1", upstream: "http://{up}:8080/api/v2/users", host: "api.example.com"\n'
+    )
     (node / "error.log").write_text(
         timed_out.format(n=0, client=s["client_a"], up=s["upstream"])
         + timed_out.format(n=5, client=s["client_b"], up=s["upstream"])
         + f"2026/11/28 10:00:07 [error] 45#45: *130 [lua] auth.lua:10: login failed: Authorization: Bearer "
-          f"{s['bearer']} password={s['password']} from {s['other']}\n")
+        f"{s['bearer']} password={s['password']} from {s['other']}\n"
+    )
     (etcd / "etcd.log").write_text(
-        _zap(0, "warn", "auth/store.go:1217", "invalid auth token", token=s["etcd_token"]) + "\n" + nospace(5) + "\n")
+        _zap(0, "warn", "auth/store.go:1217", "invalid auth token", token=s["etcd_token"]) + "\n" + nospace(5) + "\n"
+    )
     out, hist = tmp_path / "out", tmp_path / "hist"
-    res = CliRunner().invoke(app, ["analyze", str(tmp_path / "logs"), "--out", str(out), "--history", str(hist),
-                                   "--format", "parquet,csv,jsonl", "--redact"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "analyze",
+            str(tmp_path / "logs"),
+            "--out",
+            str(out),
+            "--history",
+            str(hist),
+            "--format",
+            "parquet,csv,jsonl",
+            "--redact",
+        ],
+    )
     assert res.exit_code == 0, res.output
     texts = [p.read_text() for p in out.glob("*.csv")] + [p.read_text() for p in out.glob("*.jsonl")]
     texts.append(res.output)
@@ -296,8 +318,9 @@ def test_redaction_is_consistent_and_leaves_no_original_in_any_output(tmp_path):
     incident = pl.read_parquet(out / "incidents.parquet").filter(pl.col("signature_id") == "apisix.upstream_timed_out")
     assert fields[0]["upstream_addr"] in incident["root_cause"][0] + incident["fix"][0]
     sample = pl.read_parquet(out / "unmatched.parquet")["sample"].to_list()
-    assert any(re.search(r"Bearer auth-[0-9a-f]{8} password=password-[0-9a-f]{8} from ip-[0-9a-f]{8}", x)
-               for x in sample), sample
+    assert any(
+        re.search(r"Bearer auth-[0-9a-f]{8} password=password-[0-9a-f]{8} from ip-[0-9a-f]{8}", x) for x in sample
+    ), sample
 
 
 def test_non_interactive_output_has_no_progress_bar_or_colour(live):
@@ -335,8 +358,14 @@ def _cli(*args: str, pause: str | None = None) -> subprocess.Popen:
     env.pop(PAUSE_ENV, None)
     if pause:
         env[PAUSE_ENV] = pause
-    return subprocess.Popen([sys.executable, "-m", "loganalyzer", "analyze", *args], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "loganalyzer", "analyze", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _until(proc: subprocess.Popen, text: str, timeout: float = 120) -> None:
@@ -424,8 +453,15 @@ def nightly(plain_bundle, tmp_path_factory):
     assert code == 0 and tables["events"].is_empty(), err
     _copy_part(src, logs, 1.0)
     night(3)
-    return {"hist": hist, "runs": runs, "states": states, "committed": committed, "logs": logs,
-            "killed": base / "killed", "state": state}
+    return {
+        "hist": hist,
+        "runs": runs,
+        "states": states,
+        "committed": committed,
+        "logs": logs,
+        "killed": base / "killed",
+        "state": state,
+    }
 
 
 def test_killed_runs_leave_the_state_as_it_was_and_every_file_whole(nightly):
@@ -438,8 +474,9 @@ def test_killed_runs_leave_the_state_as_it_was_and_every_file_whole(nightly):
 def test_three_growing_nights_read_every_byte_once(nightly):
     sources = pl.read_parquet(nightly["hist"] / "sources" / "**" / "*.parquet", hive_partitioning=True)
     read = sources.filter(pl.col("status") == "ok").group_by("source").agg(pl.col("bytes").sum(), pl.len())
-    sizes = {p.relative_to(nightly["logs"]).as_posix(): p.stat().st_size
-             for p in nightly["logs"].rglob("*") if p.is_file()}
+    sizes = {
+        p.relative_to(nightly["logs"]).as_posix(): p.stat().st_size for p in nightly["logs"].rglob("*") if p.is_file()
+    }
     assert dict(read.select("source", "bytes").iter_rows()) == sizes
     assert sources["run_id"].n_unique() == 5  # three nights, the one killed after its commit, and its rerun
 

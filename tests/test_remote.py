@@ -32,11 +32,14 @@ def installed(module: str) -> bool:
 
 
 EXTRA = all(installed(m) for m in ("fsspec", "s3fs", "moto"))
-needs_extra = pytest.mark.skipif(not EXTRA and os.environ.get("CI") != "true",
-                                 reason="the s3 extra is not installed: pip install '.[s3,test]'")
+needs_extra = pytest.mark.skipif(
+    not EXTRA and os.environ.get("CI") != "true", reason="the s3 extra is not installed: pip install '.[s3,test]'"
+)
 
-EKU = ('2021-06-09 11:10:13.022735 I | embed: rejected connection from "127.0.0.1:50898" (error "tls: failed to '
-       "verify client's certificate: x509: certificate specifies an incompatible key usage\", ServerName \"\")")
+EKU = (
+    '2021-06-09 11:10:13.022735 I | embed: rejected connection from "127.0.0.1:50898" (error "tls: failed to '
+    'verify client\'s certificate: x509: certificate specifies an incompatible key usage", ServerName "")'
+)
 SIG = "etcd.tls_incompatible_key_usage"
 BUCKET = "logs-bucket"
 BIG_LINES = 40_000  # ~2.4 MB: read across several growing ranged requests
@@ -63,8 +66,11 @@ OBJECTS = {
     "other/etcd.log": body(0),  # outside the prefix: never read
 }
 EXPECTED = [
-    ("big/etcd.log", BIG_LINES + 1), ("bundle.tar.gz!etcd-3/etcd.log", 4), ("etcd-1/etcd.log", 3),
-    ("etcd-2/etcd.log.gz", 2), ("z.zip!m/etcd.log", 5),
+    ("big/etcd.log", BIG_LINES + 1),
+    ("bundle.tar.gz!etcd-3/etcd.log", 4),
+    ("etcd-1/etcd.log", 3),
+    ("etcd-2/etcd.log.gz", 2),
+    ("z.zip!m/etcd.log", 5),
 ]
 
 
@@ -75,8 +81,12 @@ def free_port() -> int:
 
 
 def s3_env(endpoint: str) -> dict[str, str]:
-    return {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL": endpoint}
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": endpoint,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +138,7 @@ def test_prefix_is_listed_recursively_with_sizes_and_picklable_openers(s3):
         f.seek(-len(EKU) - 1, io.SEEK_END)
         assert f.read().decode().strip() == EKU
         f.seek(100)
-        assert f.read(300 * 1024) == OBJECTS["incident-42/big/etcd.log"][100:100 + 300 * 1024]
+        assert f.read(300 * 1024) == OBJECTS["incident-42/big/etcd.log"][100 : 100 + 300 * 1024]
 
 
 @needs_extra
@@ -207,15 +217,33 @@ def test_analysis_reads_plain_gzip_and_archived_objects(s3, catalogue):
 
 
 def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "loganalyzer", *args], env={**os.environ, **env}, cwd=cwd,
-                          capture_output=True, text=True, timeout=240)
+    return subprocess.run(
+        [sys.executable, "-m", "loganalyzer", *args],
+        env={**os.environ, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
 
 
 @needs_extra
 def test_cli_with_boto_environment_and_a_missing_bucket(s3, tmp_path):
     out = tmp_path / "out"
-    proc = run_cli(["analyze", f"s3://{BUCKET}/incident-42", "s3://no-such-bucket/logs", "--out", str(out),
-                    "--format", "jsonl", "--quiet"], s3, tmp_path)
+    proc = run_cli(
+        [
+            "analyze",
+            f"s3://{BUCKET}/incident-42",
+            "s3://no-such-bucket/logs",
+            "--out",
+            str(out),
+            "--format",
+            "jsonl",
+            "--quiet",
+        ],
+        s3,
+        tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "s3://no-such-bucket/logs: error: no such bucket" in proc.stderr
@@ -233,9 +261,11 @@ def test_cli_unreachable_endpoint_exits_3_with_the_reason(tmp_path):
 
 
 def test_without_the_extra_the_message_names_the_package_and_the_install_command(tmp_path):
-    code = ("import sys; sys.modules[sys.argv[1]] = None\n"
-            "from loganalyzer.sources.remote import discover_remote\n"
-            "print(discover_remote('s3://bucket/logs').skipped[0].reason)")
+    code = (
+        "import sys; sys.modules[sys.argv[1]] = None\n"
+        "from loganalyzer.sources.remote import discover_remote\n"
+        "print(discover_remote('s3://bucket/logs').skipped[0].reason)"
+    )
     for missing in ("s3fs", "fsspec"):
         proc = subprocess.run([sys.executable, "-c", code, missing], capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, proc.stderr

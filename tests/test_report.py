@@ -23,17 +23,30 @@ from loganalyzer.outputs.summary_md import render
 
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 MAX_BYTES_1000 = 3_000_000  # measured: 1.6 MB
 T0 = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
 
 
 # ----------------------------------------------------------------------------- report folders
 
+
 def _analyze(paths: list[Path], out: Path) -> Path:
-    proc = subprocess.run([sys.executable, "-m", "loganalyzer", "analyze", *map(str, paths), "--out", str(out),
-                           "--quiet"], capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-m", "loganalyzer", "analyze", *map(str, paths), "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert proc.returncode in (0, 1), proc.stderr
     write_report(out)
     return out
@@ -44,19 +57,25 @@ def _incident(n: int, **over) -> dict:
     comp = ("etcd", "apisix")[n % 2]
     first = T0 + dt.timedelta(minutes=7 * n)
     row = {
-        "incident_id": f"inc-{n:012x}", "signature_id": f"{comp}.signature_{n % 40}",
+        "incident_id": f"inc-{n:012x}",
+        "signature_id": f"{comp}.signature_{n % 40}",
         "title": f"{comp} failure number {n % 40} with a title of realistic length for a report",
-        "component": comp, "severity": sev, "host": f"{comp}-{n % 7}", "first_seen": first,
-        "last_seen": first + dt.timedelta(minutes=n % 30), "count": 1 + n % 300,
+        "component": comp,
+        "severity": sev,
+        "host": f"{comp}-{n % 7}",
+        "first_seen": first,
+        "last_seen": first + dt.timedelta(minutes=n % 30),
+        "count": 1 + n % 300,
         "sources": [f"{comp}/{comp}-{n % 7}/error.log"],
         "sample": f"2026/11/27 08:20:00 [error] 45#45: *76 [lua] config_etcd.lua:659: failed {n} " + "x" * 150,
         "evidence": json.dumps({"received_bytes": 5242880 + n, "limit_bytes": 4194304, "etcd_key": ["/apisix/routes"]}),
         "root_cause": "APISIX reads etcd through the gRPC gateway, whose default receive limit is 4 MiB; "
-                      "the configuration under the watched prefix grew beyond it. " * 3,
+        "the configuration under the watched prefix grew beyond it. " * 3,
         "fix": "Upgrade etcd to 3.4.17+ or 3.5.0+ and set `--max-request-bytes` and "
-               "`--max-recv-bytes` on the members.\nThen restart APISIX. " * 3,
+        "`--max-recv-bytes` on the members.\nThen restart APISIX. " * 3,
         "references": ["https://github.com/etcd-io/etcd/pull/13077", "https://github.com/apache/apisix/issues/3073"],
-        "fixed_in": "etcd 3.4.17, 3.5.0" if n % 3 == 0 else None, "related": [],
+        "fixed_in": "etcd 3.4.17, 3.5.0" if n % 3 == 0 else None,
+        "related": [],
     }
     row.update(over)
     return row
@@ -72,19 +91,46 @@ def _synthetic(out: Path, n: int = 1000) -> Path:
     inc = pl.DataFrame(rows, schema=INCIDENT_SCHEMA).with_columns(role=pl.Series(roles, dtype=pl.String))
     inc.write_parquet(out / "incidents.parquet")
     ts = [T0 + dt.timedelta(seconds=11 * i) for i in range(20_000)]
-    pl.DataFrame({"ts": ts, "host": ["etcd-0"] * len(ts)},
-                 schema={"ts": pl.Datetime("us", "UTC"), "host": pl.String}).write_parquet(out / "events.parquet")
-    pl.DataFrame({"source": ["etcd/etcd-0/etcd.log", "junk.bin"], "format": ["etcd_zap", None],
-                  "bytes": [1000, 5], "lines": [10, 0], "events": [4, 0], "status": ["ok", "skipped"],
-                  "error": [None, "binary file (NUL bytes); not a text log"]}).write_parquet(out / "sources.parquet")
-    pl.DataFrame({"template_id": ["tpl-1"], "template": ["slow fdatasync <num>"], "level": ["warn"],
-                  "component": ["etcd"], "count": [45], "hosts": [["etcd-2"]], "first_seen": [T0], "last_seen": [T0],
-                  "sample": ['{"level":"warn","msg":"slow fdatasync"}']}).write_parquet(out / "unmatched.parquet")
-    pl.DataFrame({"host": ["etcd-0"], "component": ["etcd"], "version": ["3.5.9"], "first_seen": [T0]}
-                 ).write_parquet(out / "hosts.parquet")
-    pl.DataFrame({"path": ["pki/etcd-server.crt"], "common_name": ["etcd-0"], "roles": [["etcd server cert"]],
-                  "not_after": [T0], "problems": [["expired"]], "problem_details": [["expired: on 2026-11-27"]]}
-                 ).write_parquet(out / "certificates.parquet")
+    pl.DataFrame(
+        {"ts": ts, "host": ["etcd-0"] * len(ts)}, schema={"ts": pl.Datetime("us", "UTC"), "host": pl.String}
+    ).write_parquet(out / "events.parquet")
+    pl.DataFrame(
+        {
+            "source": ["etcd/etcd-0/etcd.log", "junk.bin"],
+            "format": ["etcd_zap", None],
+            "bytes": [1000, 5],
+            "lines": [10, 0],
+            "events": [4, 0],
+            "status": ["ok", "skipped"],
+            "error": [None, "binary file (NUL bytes); not a text log"],
+        }
+    ).write_parquet(out / "sources.parquet")
+    pl.DataFrame(
+        {
+            "template_id": ["tpl-1"],
+            "template": ["slow fdatasync <num>"],
+            "level": ["warn"],
+            "component": ["etcd"],
+            "count": [45],
+            "hosts": [["etcd-2"]],
+            "first_seen": [T0],
+            "last_seen": [T0],
+            "sample": ['{"level":"warn","msg":"slow fdatasync"}'],
+        }
+    ).write_parquet(out / "unmatched.parquet")
+    pl.DataFrame({"host": ["etcd-0"], "component": ["etcd"], "version": ["3.5.9"], "first_seen": [T0]}).write_parquet(
+        out / "hosts.parquet"
+    )
+    pl.DataFrame(
+        {
+            "path": ["pki/etcd-server.crt"],
+            "common_name": ["etcd-0"],
+            "roles": [["etcd server cert"]],
+            "not_after": [T0],
+            "problems": [["expired"]],
+            "problem_details": [["expired: on 2026-11-27"]],
+        }
+    ).write_parquet(out / "certificates.parquet")
     (out / "run.json").write_text(json.dumps({"paths": ["/var/log/bundle"], "duration_s": 4.2, "version": "0.1.0"}))
     write_report(out)
     return out
@@ -109,6 +155,7 @@ def big_report(tmp_path_factory) -> Path:
 
 # ----------------------------------------------------------------------------- browser
 
+
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"{reason} (CI must install it: see .ci/run)")
@@ -126,8 +173,12 @@ def browser():
     profile = tempfile.mkdtemp(prefix="report-chromium-")
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": 1280, "height": 900})
+            profile,
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 900},
+        )
         yield context
         context.close()
     shutil.rmtree(profile, ignore_errors=True)
@@ -139,8 +190,12 @@ def _open(browser, html: Path):
     problems: list[str] = []
     page.on("console", lambda m: problems.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "blob:"))
-            else problems.append(f"network request: {r.url}"))
+    page.on(
+        "request",
+        lambda r: (
+            None if r.url.startswith(("file:", "data:", "blob:")) else problems.append(f"network request: {r.url}")
+        ),
+    )
     page.goto(html.as_uri())
     page.wait_for_selector("body[data-ready]", state="attached", timeout=60_000)
     assert page.evaluate("document.body.dataset.ready") == "1", problems
@@ -220,20 +275,28 @@ def test_empty_report_in_browser(browser, tmp_path):
 
 # ----------------------------------------------------------------------------- without a browser
 
+
 def test_report_is_small_and_self_contained(big_report):
     html = (big_report / "report.html").read_text(encoding="utf-8")
     size = len(html.encode("utf-8"))
     assert size < MAX_BYTES_1000, f"report.html for 1,000 incidents is {size:,} bytes"
-    assert "<script src=" not in html and "<link rel=\"stylesheet\"" not in html
-    for section in ("Unmatched errors", "Sources skipped or failed", "Certificates", "etcd 3.5.9", "4.2s",
-                    "/var/log/bundle"):
+    assert "<script src=" not in html and '<link rel="stylesheet"' not in html
+    for section in (
+        "Unmatched errors",
+        "Sources skipped or failed",
+        "Certificates",
+        "etcd 3.5.9",
+        "4.2s",
+        "/var/log/bundle",
+    ):
         assert section in html
 
 
 def test_report_tolerates_csv_only_folder(tmp_path, big_report):
     inc = load(big_report).incidents.head(20)
-    inc.with_columns(pl.col(c).list.join(";") for c in ("sources", "references", "related")
-                     ).write_csv(tmp_path / "incidents.csv")
+    inc.with_columns(pl.col(c).list.join(";") for c in ("sources", "references", "related")).write_csv(
+        tmp_path / "incidents.csv"
+    )
     written = write_report(tmp_path)
     assert [p.name for p in written] == ["report.html", "summary.md"]
     assert load(tmp_path).incidents["related"].dtype == pl.List(pl.String)
@@ -252,8 +315,13 @@ def _frame(rows: list[dict], role: bool) -> pl.DataFrame:
 
 def _chain_rows() -> list[dict]:
     a = _incident(0, severity="high", title="etcd gateway rejects large config", fix="Raise `--max-recv-bytes`.")
-    b = _incident(1, severity="critical", title="APISIX config sync fails", first_seen=T0 + dt.timedelta(hours=1),
-                  fix="Upgrade APISIX.")
+    b = _incident(
+        1,
+        severity="critical",
+        title="APISIX config sync fails",
+        first_seen=T0 + dt.timedelta(hours=1),
+        fix="Upgrade APISIX.",
+    )
     c = _incident(2, severity="low", title="low noise", fix="Nothing.")
     d = _incident(3, severity="info", title="informational", related=[c["incident_id"]])
     a["related"] = [b["incident_id"]]
@@ -265,7 +333,9 @@ def test_chains_follow_roles_and_links():
     rows = _chain_rows()
     with_roles = chains(_frame(rows, role=True))
     assert [(c.causes, c.symptoms) for c in with_roles] == [
-        ([rows[0]["incident_id"]], [rows[1]["incident_id"]]), ([], [rows[2]["incident_id"], rows[3]["incident_id"]])]
+        ([rows[0]["incident_id"]], [rows[1]["incident_id"]]),
+        ([], [rows[2]["incident_id"], rows[3]["incident_id"]]),
+    ]
     without = chains(_frame(rows, role=False))
     assert without[0].causes == [] and without[0].symptoms == [rows[0]["incident_id"], rows[1]["incident_id"]]
 

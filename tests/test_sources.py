@@ -11,8 +11,10 @@ import pytest
 from loganalyzer.matching import Matcher
 from loganalyzer.scan import scan
 
-LINE = ('2021-06-09 11:10:13.022735 I | embed: rejected connection from "127.0.0.1:50898" (error "tls: failed to '
-        "verify client's certificate: x509: certificate specifies an incompatible key usage\", ServerName \"\")")
+LINE = (
+    '2021-06-09 11:10:13.022735 I | embed: rejected connection from "127.0.0.1:50898" (error "tls: failed to '
+    'verify client\'s certificate: x509: certificate specifies an incompatible key usage", ServerName "")'
+)
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +101,12 @@ def test_large_first_member_then_a_second_member_are_both_read(kind):
 
     from loganalyzer.sources.decompress import damage, decompressed
 
-    compress = {"gzip": gzip.compress, "bzip2": bz2.compress, "xz": lzma.compress,
-                "zstd": zstandard.ZstdCompressor().compress}[kind]
+    compress = {
+        "gzip": gzip.compress,
+        "bzip2": bz2.compress,
+        "xz": lzma.compress,
+        "zstd": zstandard.ZstdCompressor().compress,
+    }[kind]
     data = b"hello\n" * 3_000_000  # expands past one decoder call's output bound
     stream, found = decompressed(io.BytesIO(compress(data) + compress(b"second\n")))
     out = stream.read()

@@ -43,9 +43,21 @@ def load_rules(folders: list[Path]) -> tuple[list[Rule], list[Problem]]:
             unknown = set(raw) - KEYS
             window = parse_duration(raw.get("window", "15m")) if isinstance(raw.get("window", "15m"), str) else None
             if unknown or not raw.get("cause") or not raw.get("symptoms") or not window or "title" not in raw:
-                problems.append(Problem(path, line, f"rule '{rid}' needs id, title, cause, symptoms and a window"
-                                        + (f"; unknown key(s) {sorted(unknown)}" if unknown else "")))
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        f"rule '{rid}' needs id, title, cause, symptoms and a window"
+                        + (f"; unknown key(s) {sorted(unknown)}" if unknown else ""),
+                    )
+                )
                 continue
-            rules[rid] = Rule(rid, raw["title"], tuple(raw["cause"]), tuple(raw["symptoms"]), window,
-                              bool(raw.get("same_host", False)))
+            rules[rid] = Rule(
+                rid,
+                raw["title"],
+                tuple(raw["cause"]),
+                tuple(raw["symptoms"]),
+                window,
+                bool(raw.get("same_host", False)),
+            )
     return list(rules.values()), problems

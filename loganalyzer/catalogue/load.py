@@ -23,8 +23,18 @@ from loganalyzer.severity import LEVELS
 from loganalyzer.units import parse_duration
 
 ID_RE = regex.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*\.[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
-REQUIRED = ("id", "title", "component", "severity", "description", "root_cause", "fix", "references",
-            "regexes", "examples")
+REQUIRED = (
+    "id",
+    "title",
+    "component",
+    "severity",
+    "description",
+    "root_cause",
+    "fix",
+    "references",
+    "regexes",
+    "examples",
+)
 OPTIONAL = ("fixed_in", "fields", "where", "overrides", "window", "min_count", "tags")
 CORRELATIONS_FILE = "correlations.toml"
 
@@ -172,8 +182,12 @@ def parse_signature(path: Path) -> tuple[Signature | None, list[Problem]]:
             continue
         groups |= set(group_names(rx))
         if required_literals(rx) is None:
-            problem("regexes", "regex has no required literal of 4+ characters, so no line can be "
-                    "preselected for it; anchor it on a fixed phrase", rx[:40])
+            problem(
+                "regexes",
+                "regex has no required literal of 4+ characters, so no line can be "
+                "preselected for it; anchor it on a fixed phrase",
+                rx[:40],
+            )
     for name in fields:
         if name not in groups:
             problem("fields", f"field '{name}' is not a named group of any regex")
@@ -219,11 +233,14 @@ def parse_signature(path: Path) -> tuple[Signature | None, list[Problem]]:
         matches = _examples(examples.get("match", []), "match", problem)
         non_matches = _examples(examples.get("no_match", []), "no_match", problem)
         if not matches:
-            problem("match" if "match" in examples else "examples",
-                    "at least one example line that must match is required")
+            problem(
+                "match" if "match" in examples else "examples", "at least one example line that must match is required"
+            )
         if not non_matches:
-            problem("no_match" if "no_match" in examples else "examples",
-                    "at least one similar example line that must not match is required")
+            problem(
+                "no_match" if "no_match" in examples else "examples",
+                "at least one similar example line that must not match is required",
+            )
         for ex in matches:
             for name in ex.fields:
                 if name not in groups:
@@ -232,18 +249,39 @@ def parse_signature(path: Path) -> tuple[Signature | None, list[Problem]]:
     if problems:
         return None, problems
     return Signature(
-        id=sig_id, title=title, component=component, severity=severity,
-        description=text_field("description"), root_cause=text_field("root_cause"), fix=text_field("fix"),
-        references=refs, regexes=regexes, matches=tuple(matches), non_matches=tuple(non_matches),
-        fixed_in=fixed_in.strip() if fixed_in else None, fields=dict(fields), where=where,
-        overrides=overrides, window=window_s, min_count=min_count, tags=list_field("tags", required=False),
-        file=path, regex_groups=tuple(group_names(rx) for rx in regexes),
+        id=sig_id,
+        title=title,
+        component=component,
+        severity=severity,
+        description=text_field("description"),
+        root_cause=text_field("root_cause"),
+        fix=text_field("fix"),
+        references=refs,
+        regexes=regexes,
+        matches=tuple(matches),
+        non_matches=tuple(non_matches),
+        fixed_in=fixed_in.strip() if fixed_in else None,
+        fields=dict(fields),
+        where=where,
+        overrides=overrides,
+        window=window_s,
+        min_count=min_count,
+        tags=list_field("tags", required=False),
+        file=path,
+        regex_groups=tuple(group_names(rx) for rx in regexes),
         regex_literals=tuple(required_literals(rx) or frozenset() for rx in regexes),
     ), problems
 
 
-CONTEXT_KEYS = {"host", "count", "etcd_version", "apisix_version", "affected_version", "patched_version",
-                "fixed_version"}
+CONTEXT_KEYS = {
+    "host",
+    "count",
+    "etcd_version",
+    "apisix_version",
+    "affected_version",
+    "patched_version",
+    "fixed_version",
+}
 
 
 def _template_problems(template: object, groups: set[str]) -> list[str]:
@@ -259,8 +297,11 @@ def _template_problems(template: object, groups: set[str]) -> list[str]:
         except ValueError as exc:
             out.append(f"template line does not parse ({exc}); write literal braces as {{{{ and }}}}: {line[:60]}")
             continue
-        out += [f"placeholder '{{{n}}}' names no regex group and no context value" for n in names
-                if n.split(".")[0].split("[")[0] not in groups | CONTEXT_KEYS]
+        out += [
+            f"placeholder '{{{n}}}' names no regex group and no context value"
+            for n in names
+            if n.split(".")[0].split("[")[0] not in groups | CONTEXT_KEYS
+        ]
     return out
 
 
@@ -330,8 +371,11 @@ def load(folders: Iterable[Path] | None = None, *, include_shipped: bool = True)
             if sig is None:
                 continue
             if sig.id in seen:
-                problems.append(Problem(path, _key_line(path.read_text(), "id"),
-                                        f"duplicate id '{sig.id}' (also in {seen[sig.id]})"))
+                problems.append(
+                    Problem(
+                        path, _key_line(path.read_text(), "id"), f"duplicate id '{sig.id}' (also in {seen[sig.id]})"
+                    )
+                )
                 continue
             seen[sig.id] = path
             cat.signatures[sig.id] = sig
@@ -343,14 +387,20 @@ def load(folders: Iterable[Path] | None = None, *, include_shipped: bool = True)
         for sig_id in (*rule.cause, *rule.symptoms):
             if sig_id not in cat.signatures:
                 path = next(f / CORRELATIONS_FILE for f in cat.folders if (f / CORRELATIONS_FILE).is_file())
-                problems.append(Problem(path, _line_of(path.read_text(), f'"{sig_id}"'),
-                                        f"rule '{rule.id}' names unknown signature '{sig_id}'"))
+                problems.append(
+                    Problem(
+                        path,
+                        _line_of(path.read_text(), f'"{sig_id}"'),
+                        f"rule '{rule.id}' names unknown signature '{sig_id}'",
+                    )
+                )
     for sig in cat:
         for other in sig.overrides:
             if other not in cat.signatures:
                 text = sig.file.read_text() if sig.file else ""
                 problems.append(
-                    Problem(sig.file or Path("?"), _line_of(text, other), f"overrides unknown id '{other}'"))
+                    Problem(sig.file or Path("?"), _line_of(text, other), f"overrides unknown id '{other}'")
+                )
     return cat, problems
 
 

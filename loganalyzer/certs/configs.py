@@ -28,20 +28,39 @@ CA_OF = {ETCD_SERVER_CERT: ETCD_CA, ETCD_PEER_CERT: ETCD_PEER_CA}
 
 # etcd flag (also etcd.conf.yml key and ETCD_* variable) → role
 FILE_FLAGS = {
-    "cert-file": ETCD_SERVER_CERT, "key-file": ETCD_SERVER_KEY, "trusted-ca-file": ETCD_CA,
-    "peer-cert-file": ETCD_PEER_CERT, "peer-key-file": ETCD_PEER_KEY, "peer-trusted-ca-file": ETCD_PEER_CA,
+    "cert-file": ETCD_SERVER_CERT,
+    "key-file": ETCD_SERVER_KEY,
+    "trusted-ca-file": ETCD_CA,
+    "peer-cert-file": ETCD_PEER_CERT,
+    "peer-key-file": ETCD_PEER_KEY,
+    "peer-trusted-ca-file": ETCD_PEER_CA,
 }
 BOOL_FLAGS = ("client-cert-auth", "peer-client-cert-auth")
 URL_FLAGS = ("advertise-client-urls", "initial-advertise-peer-urls")
 # Flags only an etcd server takes: a file naming --cert-file without one of these may be an etcdctl v2 call.
-SERVER_ONLY = ("--trusted-ca-file", "--client-cert-auth", "--advertise-client-urls", "--listen-client-urls",
-               "--data-dir", "--initial-cluster", "--peer-cert-file", "--peer-trusted-ca-file", "ETCD_",
-               "TLS: cert = ", "tls-info")
+SERVER_ONLY = (
+    "--trusted-ca-file",
+    "--client-cert-auth",
+    "--advertise-client-urls",
+    "--listen-client-urls",
+    "--data-dir",
+    "--initial-cluster",
+    "--peer-cert-file",
+    "--peer-trusted-ca-file",
+    "ETCD_",
+    "TLS: cert = ",
+    "tls-info",
+)
 
 _VALUE = r"""(?P<value>"[^"]*"|'[^']*'|[^\s"'\\\]}]+)"""
 FLAG_RE = re.compile(
-    r"(?<![\w-])--(?P<flag>" + "|".join(map(re.escape, [*FILE_FLAGS, *URL_FLAGS])) + r")(?:=|[ \t]+)(?!-)" + _VALUE
-    + r"|(?<![\w-])--(?P<bool>" + "|".join(BOOL_FLAGS) + r")(?:=(?P<bvalue>\w+))?(?![\w-])"
+    r"(?<![\w-])--(?P<flag>"
+    + "|".join(map(re.escape, [*FILE_FLAGS, *URL_FLAGS]))
+    + r")(?:=|[ \t]+)(?!-)"
+    + _VALUE
+    + r"|(?<![\w-])--(?P<bool>"
+    + "|".join(BOOL_FLAGS)
+    + r")(?:=(?P<bvalue>\w+))?(?![\w-])"
 )
 # etcd's own startup lines: capnslog "embed: ClientTLS: cert = …", zap "starting with client TLS","tls-info":"cert = …"
 TLS_INFO_RE = re.compile(
@@ -138,8 +157,12 @@ def from_command_lines(source: str, text: str) -> list[Config]:
     unique: dict[str, Config] = {}  # a member restarted many times logs the same settings each time
     for c in configs:
         if c.files:
-            unique.setdefault(repr((sorted(c.files.items()), c.client_cert_auth, c.peer_client_cert_auth,
-                                    c.client_urls, c.peer_urls)), c)
+            unique.setdefault(
+                repr(
+                    (sorted(c.files.items()), c.client_cert_auth, c.peer_client_cert_auth, c.client_urls, c.peer_urls)
+                ),
+                c,
+            )
     return list(unique.values())
 
 

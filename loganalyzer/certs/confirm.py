@@ -81,12 +81,20 @@ def values(cert: dict[str, Any], code: str) -> dict[str, Any]:
     ca_path = (cert["ca_files"] or [None])[0] or "ca.crt"
     eku = list(cert["extended_key_usage"] or [])
     return {
-        "path": path, "stem": stem, "detail": detail, "subject": cert["subject"], "cn": cert["common_name"],
-        "issuer": cert["issuer"], "eku": ", ".join(eku) or None,
-        "not_before": _when(cert["not_before"]), "not_after": _when(cert["not_after"]),
+        "path": path,
+        "stem": stem,
+        "detail": detail,
+        "subject": cert["subject"],
+        "cn": cert["common_name"],
+        "issuer": cert["issuer"],
+        "eku": ", ".join(eku) or None,
+        "not_before": _when(cert["not_before"]),
+        "not_after": _when(cert["not_after"]),
         "sans": ", ".join(_san_list(cert["dns_names"], cert["ip_addresses"])) or None,
         "san_ext": ",".join(_san_list(dns, ips)) or None,
-        "key_path": cert["key_path"] or f"{stem}.key", "ca_path": ca_path, "ca_key_path": _ca_key(ca_path),
+        "key_path": cert["key_path"] or f"{stem}.key",
+        "ca_path": ca_path,
+        "ca_key_path": _ca_key(ca_path),
         "subject_openssl": _subject_openssl(cert["subject"]),
     }
 
@@ -144,12 +152,17 @@ def confirm(incidents: pl.DataFrame, certificates: pl.DataFrame) -> pl.DataFrame
             fix = render(texts.get("fix", ""), values(matched[0], code))
             if len(matched) > 1:
                 fix += "\nThe same for: " + ", ".join(c["path"] for c in matched[1:]) + "."
-            incident = {**incident,
-                        "root_cause": "\n".join([*sentences, incident["root_cause"] or ""]).strip(),
-                        "fix": "\n".join([fix, incident["fix"] or ""]).strip()}
+            incident = {
+                **incident,
+                "root_cause": "\n".join([*sentences, incident["root_cause"] or ""]).strip(),
+                "fix": "\n".join([fix, incident["fix"] or ""]).strip(),
+            }
             evidence["confirmed_by"] = list(dict.fromkeys(c["path"] for c in matched))
-            evidence["certificate_problems"] = list(dict.fromkeys(
-                p for c in matched for p in c["problems"] if p in rules()["signatures"][incident["signature_id"]]))
+            evidence["certificate_problems"] = list(
+                dict.fromkeys(
+                    p for c in matched for p in c["problems"] if p in rules()["signatures"][incident["signature_id"]]
+                )
+            )
             incident["evidence"] = json.dumps(evidence, sort_keys=True, ensure_ascii=False)
             changed = True
         rows.append(incident)

@@ -30,12 +30,26 @@ EKU_NAMES = {
     ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning",
     ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE: "anyExtendedKeyUsage",
 }
-KEY_USAGE_FLAGS = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
-                   "key_agreement", "key_cert_sign", "crl_sign")
-KEY_USAGE_NAMES = {"digital_signature": "digitalSignature", "content_commitment": "nonRepudiation",
-                   "key_encipherment": "keyEncipherment", "data_encipherment": "dataEncipherment",
-                   "key_agreement": "keyAgreement", "key_cert_sign": "keyCertSign", "crl_sign": "cRLSign",
-                   "encipher_only": "encipherOnly", "decipher_only": "decipherOnly"}
+KEY_USAGE_FLAGS = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+)
+KEY_USAGE_NAMES = {
+    "digital_signature": "digitalSignature",
+    "content_commitment": "nonRepudiation",
+    "key_encipherment": "keyEncipherment",
+    "data_encipherment": "dataEncipherment",
+    "key_agreement": "keyAgreement",
+    "key_cert_sign": "keyCertSign",
+    "crl_sign": "cRLSign",
+    "encipher_only": "encipherOnly",
+    "decipher_only": "decipherOnly",
+}
 
 
 @dataclass
@@ -153,8 +167,10 @@ def sans(cert: x509.Certificate) -> tuple[list[str], list[str]] | None:
     san = _ext(cert, x509.SubjectAlternativeName)
     if san is None:
         return None
-    return ([str(n) for n in san.get_values_for_type(x509.DNSName)],
-            [str(a) for a in san.get_values_for_type(x509.IPAddress)])
+    return (
+        [str(n) for n in san.get_values_for_type(x509.DNSName)],
+        [str(a) for a in san.get_values_for_type(x509.IPAddress)],
+    )
 
 
 def common_name(name: x509.Name) -> str | None:

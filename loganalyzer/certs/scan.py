@@ -92,8 +92,14 @@ def _unparseable(name: str, roles: list[tuple[str, Config]], why: str) -> dict[s
 class _Checker:
     """Everything known about the bundle that the checks of one certificate need."""
 
-    def __init__(self, bundle: find.Bundle, files: dict[str, _File], found: list[Config], now: dt.datetime,
-                 log_range: tuple[dt.datetime, dt.datetime] | None):
+    def __init__(
+        self,
+        bundle: find.Bundle,
+        files: dict[str, _File],
+        found: list[Config],
+        now: dt.datetime,
+        log_range: tuple[dt.datetime, dt.datetime] | None,
+    ):
         self.bundle, self.files, self.now, self.log_range = bundle, files, now, log_range
         self.certs_of = {n: f.parsed.certificates for n, f in files.items() if f.parsed.certificates}
         self.bundle_cas = [(n, c) for n, cs in self.certs_of.items() for c in cs if parse.is_ca(c)]
@@ -122,8 +128,9 @@ class _Checker:
         return missing
 
     def _key(self, row: dict[str, Any], name: str, roles: list[tuple[str, Config]]) -> list[checks.Problem]:
-        key_path = next((self.resolved(cfg, KEY_OF[r]) for r, cfg in roles
-                         if r in KEY_OF and self.resolved(cfg, KEY_OF[r])), None)
+        key_path = next(
+            (self.resolved(cfg, KEY_OF[r]) for r, cfg in roles if r in KEY_OF and self.resolved(cfg, KEY_OF[r])), None
+        )
         if key_path is None and self.files[name].parsed.key_fingerprints:
             key_path = name
         if key_path is None and not roles:
@@ -143,11 +150,14 @@ class _Checker:
         uses: list[str] = []
         for role, cfg in roles:
             if role == ETCD_SERVER_CERT and cfg.client_cert_auth:
-                uses.append("etcd's gRPC gateway dials etcd's own gRPC server with it (--cert-file) while "
-                            f"--client-cert-auth is on ({cfg.source}; etcd issue 9785)")
+                uses.append(
+                    "etcd's gRPC gateway dials etcd's own gRPC server with it (--cert-file) while "
+                    f"--client-cert-auth is on ({cfg.source}; etcd issue 9785)"
+                )
             elif role == ETCD_PEER_CERT and cfg.peer_client_cert_auth:
-                uses.append(f"members present --peer-cert-file to peers while --peer-client-cert-auth is on "
-                            f"({cfg.source})")
+                uses.append(
+                    f"members present --peer-cert-file to peers while --peer-client-cert-auth is on ({cfg.source})"
+                )
             elif role == APISIX_CLIENT_CERT:
                 uses.append(f"APISIX presents it to etcd (etcd.tls.cert in {cfg.source})")
         return list(dict.fromkeys(uses))
@@ -213,13 +223,14 @@ def _configs(bundle: find.Bundle) -> list[Config]:
     for f in bundle.files.values():
         if _certish(f.name) or (parse.looks_like_pem(f.data) and find.suffix(f.name) not in (".yaml", ".yml")):
             continue
-        if b"\x00" not in f.data[:find.HEAD_BYTES]:
+        if b"\x00" not in f.data[: find.HEAD_BYTES]:
             found += configs.parse(f.name, f.data.decode("utf-8", errors="replace"))
     return found
 
 
-def inspect_bundle(paths: list[str], log_range: tuple[Any, Any] | None = None,
-                   now: dt.datetime | None = None) -> Inspection:
+def inspect_bundle(
+    paths: list[str], log_range: tuple[Any, Any] | None = None, now: dt.datetime | None = None
+) -> Inspection:
     """Find, parse and check every certificate under ``paths`` (see :func:`inspect_paths`)."""
     now = _utc(now) or parse.now()
     rng = (_utc(log_range[0]), _utc(log_range[1])) if log_range and None not in log_range else None

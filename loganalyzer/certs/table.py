@@ -11,9 +11,19 @@ TEXTS = pl.List(pl.String)
 SCHEMA: dict[str, Any] = {
     "path": pl.String,  # relative to the PATH argument it was found under, like events.source
     "index": pl.Int64,  # position of the certificate in its file (0 = first); null for an unparseable file
-    "subject": pl.String, "common_name": pl.String, "dns_names": TEXTS, "ip_addresses": TEXTS,
-    "issuer": pl.String, "not_before": UTC, "not_after": UTC, "key_usage": TEXTS, "extended_key_usage": TEXTS,
-    "is_ca": pl.Boolean, "serial": pl.String, "sha256_fingerprint": pl.String, "public_key_sha256": pl.String,
+    "subject": pl.String,
+    "common_name": pl.String,
+    "dns_names": TEXTS,
+    "ip_addresses": TEXTS,
+    "issuer": pl.String,
+    "not_before": UTC,
+    "not_after": UTC,
+    "key_usage": TEXTS,
+    "extended_key_usage": TEXTS,
+    "is_ca": pl.Boolean,
+    "serial": pl.String,
+    "sha256_fingerprint": pl.String,
+    "public_key_sha256": pl.String,
     "roles": TEXTS,  # e.g. "etcd server cert", "APISIX client cert"
     "named_by": TEXTS,  # config files that name this file
     "ca_files": TEXTS,  # configured CA files it was verified against

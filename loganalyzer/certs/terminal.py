@@ -10,8 +10,17 @@ from rich.table import Table
 from rich.text import Text
 
 HEADLINE = "missing_client_auth_eku"
-SEVERE = {"missing_client_auth_eku", "expired", "chain_unverified", "key_mismatch", "san_mismatch", "cn_only",
-          "unparseable", "missing_server_auth_eku", "expired_in_log_range"}
+SEVERE = {
+    "missing_client_auth_eku",
+    "expired",
+    "chain_unverified",
+    "key_mismatch",
+    "san_mismatch",
+    "cn_only",
+    "unparseable",
+    "missing_server_auth_eku",
+    "expired_in_log_range",
+}
 
 
 def _style(code: str) -> str:
@@ -22,8 +31,9 @@ def _date(value) -> str:
     return value.strftime("%Y-%m-%d") if value is not None else "-"
 
 
-def show(console: Console, certificates: pl.DataFrame, notes: list[str], out_dir: Path | None,
-         written: list[Path]) -> None:
+def show(
+    console: Console, certificates: pl.DataFrame, notes: list[str], out_dir: Path | None, written: list[Path]
+) -> None:
     """Print the certificates table, their problems, notes, and where the table was written."""
     with_problems = certificates.filter(pl.col("problems").list.len() > 0)
     console.print(f"{certificates.height} certificate(s); {with_problems.height} with problems.")
@@ -37,15 +47,23 @@ def show(console: Console, certificates: pl.DataFrame, notes: list[str], out_dir
             who = Text(row["common_name"] or row["subject"] or "-")
             if names:
                 who.append(f"\n{names}", style="dim")
-            key = "-" if row["key_path"] is None else (
-                "matches" if row["key_matches"] else "MISMATCH" if row["key_matches"] is False else "unreadable")
+            key = (
+                "-"
+                if row["key_path"] is None
+                else ("matches" if row["key_matches"] else "MISMATCH" if row["key_matches"] is False else "unreadable")
+            )
             problems = Text()
             for i, code in enumerate(row["problems"] or []):
                 problems.append(("\n" if i else "") + code, style=_style(code))
-            table.add_row(Text(path), Text(", ".join(row["roles"] or []) or "-"), who, _date(row["not_after"]),
-                          Text(", ".join(row["extended_key_usage"] or []) or ("(any)" if row["subject"] else "-")),
-                          Text(key),
-                          problems if row["problems"] else Text("ok", style="green"))
+            table.add_row(
+                Text(path),
+                Text(", ".join(row["roles"] or []) or "-"),
+                who,
+                _date(row["not_after"]),
+                Text(", ".join(row["extended_key_usage"] or []) or ("(any)" if row["subject"] else "-")),
+                Text(key),
+                problems if row["problems"] else Text("ok", style="green"),
+            )
         console.print(table)
     for row in with_problems.iter_rows(named=True):
         for detail in row["problem_details"] or []:

@@ -30,33 +30,53 @@ def analyze(
     paths: Annotated[list[str], typer.Argument(help="Files, directories (recursive) or globs to read.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tables.")] = Path("loganalyzer-out"),
     formats: Annotated[str, typer.Option("--format", help="Table formats: parquet,csv,jsonl.")] = "parquet,csv",
-    patterns: Annotated[list[Path] | None, typer.Option("--patterns", help="Extra signature folder (repeatable).")]
-    = None,
-    since: Annotated[str | None, typer.Option(help="Only events at or after: ISO time or relative (2h, 1d).")]
-    = None,
+    patterns: Annotated[
+        list[Path] | None, typer.Option("--patterns", help="Extra signature folder (repeatable).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Only events at or after: ISO time or relative (2h, 1d).")] = None,
     until: Annotated[str | None, typer.Option(help="Only events at or before: ISO time or relative.")] = None,
-    min_severity: Annotated[str, typer.Option(help="Report incidents at or above this level.",
-                                              callback=_level)] = "info",
-    fail_on: Annotated[str | None, typer.Option(help="Exit 1 if an incident at or above this level is found.",
-                                                callback=_level)] = None,
-    timezone: Annotated[str, typer.Option(help="Zone of timestamps written without one (capnslog, nginx).")]
-    = "UTC",
+    min_severity: Annotated[
+        str, typer.Option(help="Report incidents at or above this level.", callback=_level)
+    ] = "info",
+    fail_on: Annotated[
+        str | None, typer.Option(help="Exit 1 if an incident at or above this level is found.", callback=_level)
+    ] = None,
+    timezone: Annotated[str, typer.Option(help="Zone of timestamps written without one (capnslog, nginx).")] = "UTC",
     window: Annotated[str, typer.Option(help="Quiet gap that ends an incident, e.g. 15m.")] = "15m",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
-    dask_scheduler: Annotated[str | None, typer.Option(envvar="DASK_SCHEDULER_ADDRESS",
-                                                       help="Scan on this Dask cluster: tcp://HOST:PORT.")] = None,
-    report: Annotated[bool, typer.Option("--report", help="Also write report.html and summary.md into --out.")]
-    = False,
-    state: Annotated[Path | None, typer.Option(help="Incremental: read only what earlier runs with this state "
-                                                    "file did not (appended lines, new or rotated files).")] = None,
-    history: Annotated[Path | None, typer.Option(help="Also append this run's tables to this Hive-partitioned "
-                                                      "Parquet dataset (DIR/<table>/date=YYYY-MM-DD/).")] = None,
-    metrics: Annotated[Path | None, typer.Option(help="Write Prometheus text-format metrics for node_exporter's "
-                                                      "textfile collector to this file.")] = None,
-    redact: Annotated[bool, typer.Option("--redact", help="Replace IP addresses, tokens, passwords, Authorization "
-                                                          "headers and certificate serials by placeholders.")] = False,
-    wait: Annotated[bool, typer.Option("--wait", help="If another run holds the same state, wait for it instead of "
-                                                      "exiting 2.")] = False,
+    dask_scheduler: Annotated[
+        str | None, typer.Option(envvar="DASK_SCHEDULER_ADDRESS", help="Scan on this Dask cluster: tcp://HOST:PORT.")
+    ] = None,
+    report: Annotated[bool, typer.Option("--report", help="Also write report.html and summary.md into --out.")] = False,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            help="Incremental: read only what earlier runs with this state "
+            "file did not (appended lines, new or rotated files)."
+        ),
+    ] = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also append this run's tables to this Hive-partitioned "
+            "Parquet dataset (DIR/<table>/date=YYYY-MM-DD/)."
+        ),
+    ] = None,
+    metrics: Annotated[
+        Path | None,
+        typer.Option(help="Write Prometheus text-format metrics for node_exporter's textfile collector to this file."),
+    ] = None,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact",
+            help="Replace IP addresses, tokens, passwords, Authorization "
+            "headers and certificate serials by placeholders.",
+        ),
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="If another run holds the same state, wait for it instead of exiting 2.")
+    ] = False,
 ) -> None:
     """Analyze logs and write incidents, events and sources tables."""
     import sys
@@ -88,8 +108,15 @@ def analyze(
 
     started = time.time()
     catalogue, catalogue_problems = load_catalogue(patterns, strict=False)
-    opts = analysis.Options(patterns=list(patterns or []), timezone=timezone, window_s=window_s,
-                            since=since_t, until=until_t, min_severity=min_severity, dask_scheduler=dask_scheduler)
+    opts = analysis.Options(
+        patterns=list(patterns or []),
+        timezone=timezone,
+        window_s=window_s,
+        since=since_t,
+        until=until_t,
+        min_severity=min_severity,
+        dask_scheduler=dask_scheduler,
+    )
     if dask_scheduler and (state or history):
         err("--state/--history read incrementally on this machine; --dask-scheduler is not used with them")
         raise typer.Exit(EXIT_USAGE)
@@ -98,8 +125,7 @@ def analyze(
     try:
         progress.start()
         try:
-            result = analysis.run(paths, opts, catalogue, state=session.state if session else None,
-                                  on_source=progress)
+            result = analysis.run(paths, opts, catalogue, state=session.state if session else None, on_source=progress)
         except ClusterError as exc:
             err(str(exc))
             raise typer.Exit(EXIT_USAGE) from None
@@ -113,10 +139,18 @@ def analyze(
         console = Console(quiet=quiet)
         if not console.is_terminal:
             console = Console(quiet=quiet, width=160)
-        run_info = {"paths": paths, "started": started, "duration_s": round(time.time() - started, 3),
-                    "signatures": len(catalogue), "timezone": timezone, "window": window,
-                    "min_severity": min_severity, "since": since, "until": until,
-                    "catalogue_problems": [str(p) for p in catalogue_problems]}
+        run_info = {
+            "paths": paths,
+            "started": started,
+            "duration_s": round(time.time() - started, 3),
+            "signatures": len(catalogue),
+            "timezone": timezone,
+            "window": window,
+            "min_severity": min_severity,
+            "since": since,
+            "until": until,
+            "catalogue_problems": [str(p) for p in catalogue_problems],
+        }
         written = write_all(result, out, fmts, run_info)
         if report:
             from loganalyzer.outputs.report import write_report

@@ -12,14 +12,18 @@ from loganalyzer.cli.common import EXIT_FOUND, EXIT_NO_INPUT, EXIT_OK, err, tabl
 
 def certs(
     paths: Annotated[list[str], typer.Argument(help="Files, directories (recursive) or globs to inspect.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the certificates table.")]
-    = Path("loganalyzer-out"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the certificates table.")] = Path(
+        "loganalyzer-out"
+    ),
     formats: Annotated[str, typer.Option("--format", help="Table formats: parquet,csv,jsonl.")] = "parquet,csv",
-    since: Annotated[str | None, typer.Option(help="Start of the logs' time range, to check validity then: "
-                                                   "ISO time or relative (2h, 1d).")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Start of the logs' time range, to check validity then: ISO time or relative (2h, 1d)."),
+    ] = None,
     until: Annotated[str | None, typer.Option(help="End of the logs' time range: ISO time or relative.")] = None,
-    fail_on_problems: Annotated[bool, typer.Option("--fail-on-problems",
-                                                   help="Exit 1 if any certificate has a problem.")] = False,
+    fail_on_problems: Annotated[
+        bool, typer.Option("--fail-on-problems", help="Exit 1 if any certificate has a problem.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
     """Inspect certificates: usages, SANs, validity, chain and key, checked against etcd/APISIX configs."""

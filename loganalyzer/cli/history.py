@@ -73,8 +73,15 @@ def _print_table(table) -> None:
         out.add_column(col, overflow="fold", justify="right" if col in ("count", "runs") else "left")
     for row in table.iter_rows(named=True):
         style = STYLE.get(row["severity"], "default")
-        out.add_row(f"[{style}]{row['severity']}[/]", row["signature_id"], row["host"] or "-", f"{row['count']:,}",
-                    when(row["first_seen"]), when(row["last_seen"]), str(row["runs"]),
-                    row["incident_id"])
+        out.add_row(
+            f"[{style}]{row['severity']}[/]",
+            row["signature_id"],
+            row["host"] or "-",
+            f"{row['count']:,}",
+            when(row["first_seen"]),
+            when(row["last_seen"]),
+            str(row["runs"]),
+            row["incident_id"],
+        )
     console.print(out)
     console.print(f"{table.height} incident(s).")

@@ -11,8 +11,9 @@ import typer
 
 from loganalyzer.cli.common import EXIT_USAGE, err, load_catalogue
 
-app = typer.Typer(help="List, show, test and validate signature catalogues.", no_args_is_help=True,
-                  rich_markup_mode=None)
+app = typer.Typer(
+    help="List, show, test and validate signature catalogues.", no_args_is_help=True, rich_markup_mode=None
+)
 
 DirArg = Annotated[Path | None, typer.Argument(help="A catalogue folder (default: the shipped catalogue).")]
 PatternsOpt = Annotated[list[Path] | None, typer.Option("--patterns", help="Extra signature folder (repeatable).")]
@@ -26,9 +27,19 @@ def list_(
     """List every signature (json: id, title, component, severity, regexes, ...)."""
     catalogue = load_catalogue(patterns)
     if fmt == "json":
-        out = [{"id": s.id, "title": s.title, "component": s.component, "severity": s.severity,
-                "regexes": list(s.regexes), "fixed_in": s.fixed_in, "references": list(s.references),
-                "tags": list(s.tags)} for s in catalogue]
+        out = [
+            {
+                "id": s.id,
+                "title": s.title,
+                "component": s.component,
+                "severity": s.severity,
+                "regexes": list(s.regexes),
+                "fixed_in": s.fixed_in,
+                "references": list(s.references),
+                "tags": list(s.tags),
+            }
+            for s in catalogue
+        ]
         print(json.dumps(out, indent=1))
         return
     if fmt != "table":

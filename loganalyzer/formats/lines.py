@@ -16,14 +16,32 @@ from loganalyzer.formats import timestamps as T
 
 LEVEL_MAP = {
     # capnslog letters
-    "C": "crit", "E": "error", "W": "warn", "N": "notice", "I": "info", "D": "debug", "T": "debug",
+    "C": "crit",
+    "E": "error",
+    "W": "warn",
+    "N": "notice",
+    "I": "info",
+    "D": "debug",
+    "T": "debug",
     # zap
-    "debug": "debug", "info": "info", "warn": "warn", "error": "error", "dpanic": "crit", "panic": "crit",
+    "debug": "debug",
+    "info": "info",
+    "warn": "warn",
+    "error": "error",
+    "dpanic": "crit",
+    "panic": "crit",
     "fatal": "crit",
     # nginx
-    "emerg": "crit", "alert": "crit", "crit": "crit", "notice": "notice",
+    "emerg": "crit",
+    "alert": "crit",
+    "crit": "crit",
+    "notice": "notice",
     # grpc-go / klog
-    "INFO": "info", "WARNING": "warn", "ERROR": "error", "FATAL": "crit", "F": "crit",
+    "INFO": "info",
+    "WARNING": "warn",
+    "ERROR": "error",
+    "FATAL": "crit",
+    "F": "crit",
 }
 
 
@@ -87,7 +105,7 @@ class ZapFormat:
 
     def columns(self, text: pl.Expr, tz: str) -> dict[str, pl.Expr]:
         level, ts_text, ts_num, msg = pl.col("_level"), pl.col("_ts_text"), pl.col("_ts_num"), pl.col("_msg")
-        unescaped = msg.str.replace_all(r'\"', '"', literal=True).str.replace_all(r"\\", "\\", literal=True)
+        unescaped = msg.str.replace_all(r"\"", '"', literal=True).str.replace_all(r"\\", "\\", literal=True)
         return {
             "matched": msg.is_not_null(),
             "ts": pl.coalesce(T.rfc3339(ts_text), T.epoch_seconds(ts_num)),
@@ -99,10 +117,22 @@ class ZapFormat:
 # Phrases that mark a warn/error/crit line in the known formats; they join the matcher's literal prefilter
 # (compared case-insensitively), so finding these lines costs no extra pass over the input.
 PROBLEM_LEVEL_PHRASES = (
-    " W | ", " E | ", " C | ",  # capnslog
-    '"level":"warn"', '"level":"error"', '"level":"dpanic"', '"level":"panic"', '"level":"fatal"',  # zap
-    "[warn] ", "[error] ", "[crit] ", "[alert] ", "[emerg] ",  # nginx
-    "WARNING: ", "ERROR: ", "FATAL: ",  # grpc-go
+    " W | ",
+    " E | ",
+    " C | ",  # capnslog
+    '"level":"warn"',
+    '"level":"error"',
+    '"level":"dpanic"',
+    '"level":"panic"',
+    '"level":"fatal"',  # zap
+    "[warn] ",
+    "[error] ",
+    "[crit] ",
+    "[alert] ",
+    "[emerg] ",  # nginx
+    "WARNING: ",
+    "ERROR: ",
+    "FATAL: ",  # grpc-go
 )
 
 TS_NGINX = r"(?P<ts>\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2})"
@@ -152,14 +182,20 @@ def parse(frame: pl.DataFrame, tz: str = "UTC") -> pl.DataFrame:
         fmt = FORMATS[i]
         c = fmt.columns(text, tz)
         sub = fmt.prepare(tagged.filter(pl.col("_format") == i))
-        parts.append(sub.with_columns(
-            pl.when(c["matched"]).then(c["ts"]).cast(T.UTC_DTYPE).alias("ts"),
-            pl.when(c["matched"]).then(c["level"]).cast(pl.String).alias("level"),
-            pl.when(c["matched"]).then(c["message"]).otherwise(text).cast(pl.String).alias("message"),
-            pl.when(c["matched"]).then(pl.lit(fmt.name)).otherwise(pl.lit("raw")).alias("format"),
-        ).select(*tagged.columns, "ts", "level", "message", "format"))
-    parts.append(tagged.filter(pl.col("_format").is_null()).with_columns(
-        pl.lit(None, T.UTC_DTYPE).alias("ts"), pl.lit(None, pl.String).alias("level"),
-        text.cast(pl.String).alias("message"), pl.lit("raw").alias("format"),
-    ))
+        parts.append(
+            sub.with_columns(
+                pl.when(c["matched"]).then(c["ts"]).cast(T.UTC_DTYPE).alias("ts"),
+                pl.when(c["matched"]).then(c["level"]).cast(pl.String).alias("level"),
+                pl.when(c["matched"]).then(c["message"]).otherwise(text).cast(pl.String).alias("message"),
+                pl.when(c["matched"]).then(pl.lit(fmt.name)).otherwise(pl.lit("raw")).alias("format"),
+            ).select(*tagged.columns, "ts", "level", "message", "format")
+        )
+    parts.append(
+        tagged.filter(pl.col("_format").is_null()).with_columns(
+            pl.lit(None, T.UTC_DTYPE).alias("ts"),
+            pl.lit(None, pl.String).alias("level"),
+            text.cast(pl.String).alias("message"),
+            pl.lit("raw").alias("format"),
+        )
+    )
     return pl.concat(parts).sort("_order").drop("_order", "_format")

@@ -18,8 +18,9 @@ RECORD_START = (
 CONTINUES = r"^(?:\s|stack traceback:|coroutine \d+:|goroutine \d+ \[|\[signal |created by |\S+\(.*\)$|$)"
 
 
-def attach_blocks(events: pl.DataFrame, frame: pl.DataFrame, wrapper: wrappers.Wrapper,
-                  ctx: wrappers.Context) -> pl.DataFrame:
+def attach_blocks(
+    events: pl.DataFrame, frame: pl.DataFrame, wrapper: wrappers.Wrapper, ctx: wrappers.Context
+) -> pl.DataFrame:
     """Join each event's continuation lines (from ``frame``, the chunk) into its ``message``."""
     starts = events.select(pl.col("line").alias("start"))
     offsets = pl.DataFrame({"offset": list(range(1, MAX_BLOCK_LINES + 1))})
@@ -36,10 +37,16 @@ def attach_blocks(events: pl.DataFrame, frame: pl.DataFrame, wrapper: wrappers.W
     blocks = starts.filter(pl.col("start").is_in((first["line"] - 1).implode())).join(offsets, how="cross")
     blocks = blocks.with_columns((pl.col("start") + pl.col("offset")).alias("line"))
     body = wrappers.unwrap(blocks.join(frame.select("line", "raw"), on="line"), wrapper, ctx)
-    body = body.sort("start", "offset").with_columns(
-        (pl.col("text").str.contains(RECORD_START) | (pl.col("offset").diff().over("start").fill_null(1) != 1))
-        .cum_sum().over("start").alias("_stop")
-    ).filter(pl.col("_stop") == 0)
+    body = (
+        body.sort("start", "offset")
+        .with_columns(
+            (pl.col("text").str.contains(RECORD_START) | (pl.col("offset").diff().over("start").fill_null(1) != 1))
+            .cum_sum()
+            .over("start")
+            .alias("_stop")
+        )
+        .filter(pl.col("_stop") == 0)
+    )
     joined = body.group_by("start").agg(pl.col("text").str.join("\n").alias("_block"))
     return (
         events.join(joined, left_on="line", right_on="start", how="left")

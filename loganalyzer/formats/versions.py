@@ -13,7 +13,10 @@ VERSION_PATTERNS: tuple[tuple[str, str], ...] = (
 # Phrases of those lines, for the matcher's literal prefilter (case-insensitive).
 PHRASES = ("etcd version: ", "etcd-version", "apisix version", "apisix_version")
 VERSION_SCHEMA = {
-    "host": pl.String, "component": pl.String, "version": pl.String, "first_seen": pl.Datetime("us", "UTC"),
+    "host": pl.String,
+    "component": pl.String,
+    "version": pl.String,
+    "first_seen": pl.Datetime("us", "UTC"),
 }
 
 
@@ -22,8 +25,10 @@ def extract(frame: pl.DataFrame) -> pl.DataFrame:
     parts = []
     for component, pattern in VERSION_PATTERNS:
         found = frame.select(
-            "host", pl.lit(component).alias("component"),
-            pl.col("text").str.extract(pattern, 1).alias("version"), pl.col("ts").alias("first_seen"),
+            "host",
+            pl.lit(component).alias("component"),
+            pl.col("text").str.extract(pattern, 1).alias("version"),
+            pl.col("ts").alias("first_seen"),
         ).filter(pl.col("version").is_not_null())
         parts.append(found)
     out = pl.concat(parts).cast(VERSION_SCHEMA)

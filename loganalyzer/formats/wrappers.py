@@ -109,10 +109,15 @@ PLAIN = NoWrapper()
 WRAPPERS: tuple[Wrapper, ...] = (
     RegexWrapper("cri", rf"^(?P<wts>{RFC3339}) (?:stdout|stderr) (?P<tag>[PF]) (?P<text>.*)$", "rfc3339"),
     JsonWrapper("docker_json", r'^\{\s*"log"\s*:', "log", "time", "rfc3339"),
-    JsonWrapper("journald_json", r'^\{.*"__REALTIME_TIMESTAMP"', "MESSAGE", "__REALTIME_TIMESTAMP", "epoch_us",
-                "_HOSTNAME"),
-    RegexWrapper("syslog_rfc5424", rf"^<\d+>1 (?P<wts>{RFC3339}) (?P<host>\S+) \S+ \S+ \S+ (?:-|(?:\[[^\]]*\])+) ?"
-                 r"(?P<text>.*)$", "rfc3339"),
+    JsonWrapper(
+        "journald_json", r'^\{.*"__REALTIME_TIMESTAMP"', "MESSAGE", "__REALTIME_TIMESTAMP", "epoch_us", "_HOSTNAME"
+    ),
+    RegexWrapper(
+        "syslog_rfc5424",
+        rf"^<\d+>1 (?P<wts>{RFC3339}) (?P<host>\S+) \S+ \S+ \S+ (?:-|(?:\[[^\]]*\])+) ?"
+        r"(?P<text>.*)$",
+        "rfc3339",
+    ),
     RegexWrapper("journald_iso", rf"^(?P<wts>{RFC3339}) (?P<host>\S+) {IDENT}(?P<text>.*)$", "rfc3339"),
     RegexWrapper("journald", rf"^(?:<\d+>)?(?P<wts>{SYSLOG_TS}) (?P<host>\S+) {IDENT}(?P<text>.*)$", "syslog"),
     RegexWrapper("kubectl_timestamps", rf"^(?P<wts>{RFC3339}) (?P<text>.*)$", "rfc3339"),
@@ -182,9 +187,11 @@ def join_partials(frame: pl.DataFrame, wrapper: Wrapper) -> pl.DataFrame:
             pl.col("raw").str.json_path_match("$.time").alias("time"),
         )
         merged = pieces.group_by("_g").agg(
-            pl.col("line").first(), pl.struct(
-                pl.col("log").str.join(""), pl.col("stream").first(), pl.col("time").first()
-            ).struct.json_encode().first().alias("_joined"),
+            pl.col("line").first(),
+            pl.struct(pl.col("log").str.join(""), pl.col("stream").first(), pl.col("time").first())
+            .struct.json_encode()
+            .first()
+            .alias("_joined"),
         )
     merged = merged.select("line", "_joined")
     continuation = groups.join(merged, on="line", how="anti").select("line")
@@ -193,7 +200,6 @@ def join_partials(frame: pl.DataFrame, wrapper: Wrapper) -> pl.DataFrame:
         .with_columns(pl.coalesce("_joined", "raw").alias("raw"))
         .drop("_joined")
         .with_columns(
-            pl.when(pl.col("line").is_in(continuation["line"].implode())).then(pl.lit("")).otherwise("raw")
-            .alias("raw")
+            pl.when(pl.col("line").is_in(continuation["line"].implode())).then(pl.lit("")).otherwise("raw").alias("raw")
         )
     )

@@ -26,21 +26,35 @@ def correlate(incidents: pl.DataFrame, rules: list[Rule]) -> pl.DataFrame:
         )
         if rule.same_host:
             pairs = pairs.filter(pl.col("host") == pl.col("host_s"))
-        links.append(pairs.select(pl.col("incident_id").alias("cause"), pl.col("incident_id_s").alias("symptom"),
-                                  pl.lit(rule.title).alias("chain")))
+        links.append(
+            pairs.select(
+                pl.col("incident_id").alias("cause"),
+                pl.col("incident_id_s").alias("symptom"),
+                pl.lit(rule.title).alias("chain"),
+            )
+        )
     if not links:
         return incidents.with_columns(pl.lit(None, pl.String).alias("role"), pl.lit(None, pl.String).alias("chain"))
     pairs = pl.concat(links).unique(["cause", "symptom"], keep="first", maintain_order=True)
-    both = pl.concat([
-        pairs.select(pl.col("cause").alias("incident_id"), pl.col("symptom").alias("other")),
-        pairs.select(pl.col("symptom").alias("incident_id"), pl.col("cause").alias("other")),
-    ]).group_by("incident_id").agg(pl.col("other").unique().sort().alias("_related"))
-    roles = pl.concat([
-        pairs.select(pl.col("cause").alias("incident_id"), pl.lit("cause").alias("role"), "chain"),
-        pairs.select(pl.col("symptom").alias("incident_id"), pl.lit("symptom").alias("role"), "chain"),
-    ]).unique("incident_id", keep="first", maintain_order=True)
+    both = (
+        pl.concat(
+            [
+                pairs.select(pl.col("cause").alias("incident_id"), pl.col("symptom").alias("other")),
+                pairs.select(pl.col("symptom").alias("incident_id"), pl.col("cause").alias("other")),
+            ]
+        )
+        .group_by("incident_id")
+        .agg(pl.col("other").unique().sort().alias("_related"))
+    )
+    roles = pl.concat(
+        [
+            pairs.select(pl.col("cause").alias("incident_id"), pl.lit("cause").alias("role"), "chain"),
+            pairs.select(pl.col("symptom").alias("incident_id"), pl.lit("symptom").alias("role"), "chain"),
+        ]
+    ).unique("incident_id", keep="first", maintain_order=True)
     return (
-        incidents.join(both, on="incident_id", how="left").join(roles, on="incident_id", how="left")
+        incidents.join(both, on="incident_id", how="left")
+        .join(roles, on="incident_id", how="left")
         .with_columns(pl.coalesce("_related", "related").alias("related"))
         .drop("_related")
     )

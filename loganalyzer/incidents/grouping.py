@@ -33,13 +33,15 @@ def group(events: pl.DataFrame, catalogue: Catalogue, window_s: float = DEFAULT_
     gap = (pl.col("ts").diff().dt.total_microseconds() / 1e6).over(keys)
     starts = (pl.int_range(pl.len()).over(keys) == 0) | (gap > pl.col("_window")).fill_null(False)
     ev = ev.with_columns(starts.cast(pl.Int64).cum_sum().over(keys).alias("_seq"))
-    ev = ev.with_columns(
-        pl.col("ts").min().over([*keys, "_seq"]).dt.strftime("%Y-%m-%dT%H:%M:%S%.6f").alias("_first")
-    )
-    ids = ev.select(*keys, "_first").unique().with_columns(
-        pl.struct(*keys, "_first").map_elements(
-            lambda r: incident_id(r["signature_id"], r["host"], r["_first"]), return_dtype=pl.String
-        ).alias("incident_id")
+    ev = ev.with_columns(pl.col("ts").min().over([*keys, "_seq"]).dt.strftime("%Y-%m-%dT%H:%M:%S%.6f").alias("_first"))
+    ids = (
+        ev.select(*keys, "_first")
+        .unique()
+        .with_columns(
+            pl.struct(*keys, "_first")
+            .map_elements(lambda r: incident_id(r["signature_id"], r["host"], r["_first"]), return_dtype=pl.String)
+            .alias("incident_id")
+        )
     )
     ev = ev.join(ids, on=[*keys, "_first"], how="left", nulls_equal=True)
     return ev.sort("_order").drop("_order", "_window", "_seq", "_first")

@@ -24,11 +24,24 @@ MASKS: tuple[tuple[str, str], ...] = (
     (r"\b[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\b", None),  # placeholder, replaced below (hex needs a digit too)
     (r"\b\d+(?:\.\d+)?\b", "<num>"),
 )
-COMPONENT_OF_FORMAT = {"zap": "etcd", "capnslog": "etcd", "grpc": "etcd", "klog": "etcd",
-                       "nginx_error": "apisix", "nginx_access": "apisix", "nginx_stderr": "apisix"}
+COMPONENT_OF_FORMAT = {
+    "zap": "etcd",
+    "capnslog": "etcd",
+    "grpc": "etcd",
+    "klog": "etcd",
+    "nginx_error": "apisix",
+    "nginx_access": "apisix",
+    "nginx_stderr": "apisix",
+}
 UNMATCHED_SCHEMA = {
-    "template_id": pl.String, "template": pl.String, "level": pl.String, "component": pl.String,
-    "count": pl.Int64, "hosts": pl.List(pl.String), "first_seen": UTC_DTYPE, "last_seen": UTC_DTYPE,
+    "template_id": pl.String,
+    "template": pl.String,
+    "level": pl.String,
+    "component": pl.String,
+    "count": pl.Int64,
+    "hosts": pl.List(pl.String),
+    "first_seen": UTC_DTYPE,
+    "last_seen": UTC_DTYPE,
     "sample": pl.String,
 }
 
@@ -37,8 +50,11 @@ def mask(expr: pl.Expr) -> pl.Expr:
     """The template of a message: variable parts replaced by ``<kind>`` placeholders."""
     for pattern, repl in MASKS:
         if repl is None:  # hex ids: 8+ hex characters holding at least one digit and one letter
-            expr = expr.str.replace_all(r"\b(?:[0-9a-fA-F]*\d[0-9a-fA-F]*[a-fA-F]|[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\d)"
-                                        r"[0-9a-fA-F]*\b", "<hex>")
+            expr = expr.str.replace_all(
+                r"\b(?:[0-9a-fA-F]*\d[0-9a-fA-F]*[a-fA-F]|[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\d)"
+                r"[0-9a-fA-F]*\b",
+                "<hex>",
+            )
             continue
         expr = expr.str.replace_all(pattern, repl)
     return expr.str.replace_all(r"\s+", " ").str.strip_chars()
@@ -62,8 +78,10 @@ def summarise(lines: pl.DataFrame) -> pl.DataFrame:
         .sort("ts", nulls_last=True)
         .group_by("shape", "level", "component", maintain_order=True)
         .agg(
-            pl.len().cast(pl.Int64).alias("count"), pl.col("host").drop_nulls().unique().alias("hosts"),
-            pl.col("ts").min().alias("first_seen"), pl.col("ts").max().alias("last_seen"),
+            pl.len().cast(pl.Int64).alias("count"),
+            pl.col("host").drop_nulls().unique().alias("hosts"),
+            pl.col("ts").min().alias("first_seen"),
+            pl.col("ts").max().alias("last_seen"),
             pl.col("raw").first().alias("sample"),
         )
     )
@@ -73,7 +91,9 @@ def summarise(lines: pl.DataFrame) -> pl.DataFrame:
         .agg(
             pl.col("count").sum(),
             pl.col("hosts").list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
-            pl.col("first_seen").min(), pl.col("last_seen").max(), pl.col("sample").first(),
+            pl.col("first_seen").min(),
+            pl.col("last_seen").max(),
+            pl.col("sample").first(),
         )
     )
 
@@ -87,8 +107,10 @@ def merge(parts: list[pl.DataFrame]) -> pl.DataFrame:
         pl.concat(parts)
         .group_by("template", "level", "component")
         .agg(
-            pl.col("count").sum(), pl.col("hosts").list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
-            pl.col("first_seen").min(), pl.col("last_seen").max(),
+            pl.col("count").sum(),
+            pl.col("hosts").list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
+            pl.col("first_seen").min(),
+            pl.col("last_seen").max(),
             pl.col("sample").sort_by("first_seen", nulls_last=True).first(),
         )
     )

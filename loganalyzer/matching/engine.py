@@ -64,7 +64,8 @@ class Matcher:
         self.prefilter = "(?i)" + "|".join(escape(lit) for lit in self.literals) if self.literals else None
         self._overrides = pl.DataFrame(
             [(s.id, o) for s in catalogue for o in s.overrides],
-            schema={"winner": pl.String, "loser": pl.String}, orient="row",
+            schema={"winner": pl.String, "loser": pl.String},
+            orient="row",
         )
         self._rank = pl.DataFrame(
             {"signature_id": [s.id for s in catalogue], "_rank": [-rank(s.severity) for s in catalogue]},
@@ -81,11 +82,15 @@ class Matcher:
             return pl.DataFrame(schema=MATCH_SCHEMA)
         sig = rule.signature
         if rule.all_groups:
-            groups = (hit.select("row", pl.col("text").str.extract_groups(rule.regex).alias("g")).unnest("g")
-                      if rule.groups else hit.select("row"))
+            groups = (
+                hit.select("row", pl.col("text").str.extract_groups(rule.regex).alias("g")).unnest("g")
+                if rule.groups
+                else hit.select("row")
+            )
             groups = groups.with_columns(
-                typed(pl.col(name) if name in rule.groups else pl.lit(None, pl.String),
-                      sig.fields.get(name, "str")).alias(name)
+                typed(
+                    pl.col(name) if name in rule.groups else pl.lit(None, pl.String), sig.fields.get(name, "str")
+                ).alias(name)
                 for name in rule.all_groups
             )
             if sig.where:
@@ -102,10 +107,18 @@ class Matcher:
         if frame.is_empty() or not self.rules:
             return pl.DataFrame(schema=MATCH_SCHEMA)
         # which required literals occur at all (one Aho-Corasick pass): only their rules are run
-        seen = frame.select(
-            pl.col("text").str.extract_many(list(self._rules_of), ascii_case_insensitive=True, overlapping=True)
-            .explode().drop_nulls().str.to_lowercase().unique()
-        ).to_series().to_list()
+        seen = (
+            frame.select(
+                pl.col("text")
+                .str.extract_many(list(self._rules_of), ascii_case_insensitive=True, overlapping=True)
+                .explode()
+                .drop_nulls()
+                .str.to_lowercase()
+                .unique()
+            )
+            .to_series()
+            .to_list()
+        )
         todo = sorted({i for lit in seen for i in self._rules_of.get(lit, ())})
         parts = [self._apply(frame, self.rules[i]) for i in todo]
         found = pl.concat(parts) if parts else pl.DataFrame(schema=MATCH_SCHEMA)
@@ -117,9 +130,11 @@ class Matcher:
     def resolve(self, found: pl.DataFrame) -> pl.DataFrame:
         """Keep one signature per row: drop those another match overrides, then the most severe, then by id."""
         if not self._overrides.is_empty():
-            pairs = found.select("row", pl.col("signature_id").alias("winner")).join(
-                found.select("row", pl.col("signature_id").alias("loser")), on="row"
-            ).join(self._overrides, on=["winner", "loser"], how="semi")
+            pairs = (
+                found.select("row", pl.col("signature_id").alias("winner"))
+                .join(found.select("row", pl.col("signature_id").alias("loser")), on="row")
+                .join(self._overrides, on=["winner", "loser"], how="semi")
+            )
             found = found.join(
                 pairs.select("row", pl.col("loser").alias("signature_id")), on=["row", "signature_id"], how="anti"
             )

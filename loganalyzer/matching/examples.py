@@ -50,8 +50,9 @@ def check(catalogue: Catalogue, only: Iterable[Signature] | None = None) -> list
         parts.append(wrappers.unwrap(sub, rows[ids[0]]["wrapper"], ctx))
     unwrapped = pl.concat(parts).sort("row")
     prefiltered = set(unwrapped.filter(matcher.candidates(pl.col("raw")))["row"].to_list())
-    found = {r["row"]: (r["signature_id"], json.loads(r["fields"]))
-             for r in matcher.match(unwrapped).iter_rows(named=True)}
+    found = {
+        r["row"]: (r["signature_id"], json.loads(r["fields"])) for r in matcher.match(unwrapped).iter_rows(named=True)
+    }
     problems: list[Problem] = []
     for r in rows:
         sig = catalogue.get(r["sig"])
@@ -68,8 +69,11 @@ def check(catalogue: Catalogue, only: Iterable[Signature] | None = None) -> list
                 continue
             for name, want in r["expect"].fields.items():
                 if not _same(want, fields.get(name)):
-                    problems.append(Problem(path, line, f"example field '{name}' is {fields.get(name)!r}, "
-                                            f"expected {want!r}: {short}"))
+                    problems.append(
+                        Problem(
+                            path, line, f"example field '{name}' is {fields.get(name)!r}, expected {want!r}: {short}"
+                        )
+                    )
         elif got == sig.id:
             problems.append(Problem(path, line, f"example must not match {sig.id} but does: {short}"))
     return problems

@@ -5,7 +5,11 @@ from __future__ import annotations
 import polars as pl
 
 DTYPES: dict[str, pl.DataType] = {
-    "str": pl.String(), "int": pl.Int64(), "float": pl.Float64(), "duration": pl.Float64(), "bytes": pl.Int64(),
+    "str": pl.String(),
+    "int": pl.Int64(),
+    "float": pl.Float64(),
+    "duration": pl.Float64(),
+    "bytes": pl.Int64(),
 }
 _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -24,7 +28,7 @@ def duration_seconds(expr: pl.Expr) -> pl.Expr:
 def typed(expr: pl.Expr, kind: str) -> pl.Expr:
     """Convert a captured string to the field's declared type (invalid values become null)."""
     if kind == "str":  # values captured inside JSON strings (zap lines) keep no JSON escaping
-        return expr.str.replace_all(r'\"', '"', literal=True).str.replace_all(r"\\", "\\", literal=True)
+        return expr.str.replace_all(r"\"", '"', literal=True).str.replace_all(r"\\", "\\", literal=True)
     if kind == "duration":
         return duration_seconds(expr)
     cleaned = expr.str.replace_all(",", "").str.strip_chars()

@@ -28,8 +28,12 @@ def continue_incidents(events: pl.DataFrame, catalogue: Catalogue, window_s: flo
         return events
     spans = (
         events.group_by("incident_id")
-        .agg(pl.col("signature_id").first(), pl.col("host").first(), pl.col("ts").min().alias("first"),
-             pl.col("ts").max().alias("last"))
+        .agg(
+            pl.col("signature_id").first(),
+            pl.col("host").first(),
+            pl.col("ts").min().alias("first"),
+            pl.col("ts").max().alias("last"),
+        )
         .sort("first", nulls_last=True)
     )
     renamed: dict[str, str] = {}
@@ -48,8 +52,9 @@ def continue_incidents(events: pl.DataFrame, catalogue: Catalogue, window_s: flo
         p_first, p_last = (_time(prev.first_seen), _time(prev.last_seen)) if prev else (None, None)
         if prev and p_first and p_last and first <= p_last + window and last >= p_first - window:
             renamed[iid] = prev.incident_id
-            latest[key] = OpenIncident(sig_id, host, prev.incident_id, _iso(min(first, p_first)),
-                                       _iso(max(last, p_last)))
+            latest[key] = OpenIncident(
+                sig_id, host, prev.incident_id, _iso(min(first, p_first)), _iso(max(last, p_last))
+            )
         elif p_last is None or last > p_last:
             latest[key] = OpenIncident(sig_id, host, iid, _iso(first), _iso(last))
     state.incidents.update(latest)

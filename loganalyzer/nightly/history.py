@@ -53,8 +53,9 @@ def recover(journal: Path, committed_run_id: str | None) -> list[Path]:
     return removed
 
 
-def append(directory: Path, tables: dict[str, pl.DataFrame], run_id: str, run_at: dt.datetime,
-           journal: Path) -> list[Path]:
+def append(
+    directory: Path, tables: dict[str, pl.DataFrame], run_id: str, run_at: dt.datetime, journal: Path
+) -> list[Path]:
     """Write this run's non-empty tables into the dataset (journal first, each file atomically)."""
     date = run_at.strftime("%Y-%m-%d")
     todo = {name: frame for name, frame in tables.items() if frame.height}
@@ -73,8 +74,12 @@ def scan_table(directory: Path, table: str) -> pl.LazyFrame | None:
     files = sorted((directory / table).glob("date=*/*.parquet"))
     if not files:
         return None
-    return pl.scan_parquet(str(directory / table / "**" / "*.parquet"), hive_partitioning=True,
-                           missing_columns="insert", extra_columns="ignore")
+    return pl.scan_parquet(
+        str(directory / table / "**" / "*.parquet"),
+        hive_partitioning=True,
+        missing_columns="insert",
+        extra_columns="ignore",
+    )
 
 
 def current_incidents(directory: Path) -> pl.DataFrame:
@@ -87,11 +92,16 @@ def current_incidents(directory: Path) -> pl.DataFrame:
     table = (
         lf.sort("run_at")
         .group_by("incident_id")
-        .agg(pl.all().exclude(merged).last(), pl.col("count").sum(), pl.col("first_seen").min(),
-             pl.col("last_seen").max(), every, pl.col("run_id").n_unique().alias("runs"))
+        .agg(
+            pl.all().exclude(merged).last(),
+            pl.col("count").sum(),
+            pl.col("first_seen").min(),
+            pl.col("last_seen").max(),
+            every,
+            pl.col("run_id").n_unique().alias("runs"),
+        )
         .select(*lf.collect_schema().names(), "runs")
         .collect()
     )
-    order = pl.col("severity").replace_strict(list(LEVELS), list(range(len(LEVELS))), default=-1,
-                                              return_dtype=pl.Int64)
+    order = pl.col("severity").replace_strict(list(LEVELS), list(range(len(LEVELS))), default=-1, return_dtype=pl.Int64)
     return table.sort([order, "first_seen"], descending=[True, False], nulls_last=True)

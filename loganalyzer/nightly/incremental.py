@@ -145,8 +145,9 @@ def _primary_first(items: list[Item]) -> list[Item]:
     return sorted(items, key=lambda i: (not (i.fp and i.fp.plain), -((i.fp and i.fp.size) or 0), i.source.name))
 
 
-def scan_incremental(paths: list[str], matcher: Matcher, opts: ScanOptions, state: State,
-                     on_source: Callable[[dict], None] | None = None) -> ScanResult:
+def scan_incremental(
+    paths: list[str], matcher: Matcher, opts: ScanOptions, state: State, on_source: Callable[[dict], None] | None = None
+) -> ScanResult:
     """Scan what ``state`` says is unread under ``paths``; advance ``state`` in memory (the caller saves it)."""
     found = discover(paths)
     skipped: list[Skipped] = list(found.skipped)
@@ -182,13 +183,19 @@ def scan_incremental(paths: list[str], matcher: Matcher, opts: ScanOptions, stat
         rest: list[Item] = []
         for primary, item in later:
             if item.fp and item.fp.archive:
-                skipped.append(Skipped(item.source.name, "skipped",
-                                       "archive " + _already(primary.source.name, item.source.name, "in this run")))
+                skipped.append(
+                    Skipped(
+                        item.source.name,
+                        "skipped",
+                        "archive " + _already(primary.source.name, item.source.name, "in this run"),
+                    )
+                )
                 continue
             stream = state.streams.get(state.run_streams.get(primary.source.name, ""))
             if stream and item.fp and item.fp.plain and item.fp.size is not None and item.fp.size <= stream.bytes:
-                skipped.append(Skipped(item.source.name, "skipped",
-                                       _already(primary.source.name, item.source.name, "in this run")))
+                skipped.append(
+                    Skipped(item.source.name, "skipped", _already(primary.source.name, item.source.name, "in this run"))
+                )
                 continue
             _resume(item, stream)
             item.when = "in this run"

@@ -37,8 +37,10 @@ class RunLock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 if not self.wait:
-                    raise Busy(f"another run ({self._owner()}) is using {self.path.with_suffix('')}; "
-                               "try again later or pass --wait") from None
+                    raise Busy(
+                        f"another run ({self._owner()}) is using {self.path.with_suffix('')}; "
+                        "try again later or pass --wait"
+                    ) from None
                 if self.on_wait:
                     self.on_wait(self._owner())
                 fcntl.flock(fd, fcntl.LOCK_EX)

@@ -40,8 +40,9 @@ def previous_success(path: Path) -> float | None:
     return None
 
 
-def render(incidents: pl.DataFrame, events: pl.DataFrame, sources: pl.DataFrame, facts: RunFacts,
-           last_success: float | None) -> bytes:
+def render(
+    incidents: pl.DataFrame, events: pl.DataFrame, sources: pl.DataFrame, facts: RunFacts, last_success: float | None
+) -> bytes:
     """The Prometheus text exposition of one run."""
     from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
@@ -71,7 +72,8 @@ def render(incidents: pl.DataFrame, events: pl.DataFrame, sources: pl.DataFrame,
         files.labels(status).set(sources.filter(pl.col("status") == status).height)
     gauge("files_read", "Files (or archive members) read in this run").set(read.height)
     gauge("files_failed", "Files that could not be read (status error)").set(
-        sources.filter(pl.col("status") == "error").height)
+        sources.filter(pl.col("status") == "error").height
+    )
     gauge("run_duration_seconds", "Wall time of the run").set(round(facts.duration_s, 3))
     gauge("run_timestamp_seconds", "When the run started (Unix time)").set(facts.started)
     gauge("run_exit_code", "Exit code of the run").set(facts.exit_code)
@@ -80,12 +82,10 @@ def render(incidents: pl.DataFrame, events: pl.DataFrame, sources: pl.DataFrame,
     return generate_latest(reg)
 
 
-def write(path: Path, incidents: pl.DataFrame, events: pl.DataFrame, sources: pl.DataFrame,
-          facts: RunFacts) -> None:
+def write(path: Path, incidents: pl.DataFrame, events: pl.DataFrame, sources: pl.DataFrame, facts: RunFacts) -> None:
     """Write the metrics file atomically."""
     from loganalyzer.atomic import atomic_write
 
     last = facts.started if facts.success else previous_success(path)
     data = render(incidents, events, sources, facts, last)
     atomic_write(path, lambda p: p.write_bytes(data))
-

@@ -36,9 +36,15 @@ class ScanProgress:
         with self._lock:
             if self._timer is None:
                 return
-            self._bar = Progress(TextColumn("reading"), BarColumn(bar_width=20), MofNCompleteColumn(),
-                                 TimeElapsedColumn(),
-                                 TextColumn("{task.description}"), console=Console(stderr=True), transient=True)
+            self._bar = Progress(
+                TextColumn("reading"),
+                BarColumn(bar_width=20),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                console=Console(stderr=True),
+                transient=True,
+            )
             self._task = self._bar.add_task("", total=self.total, completed=len(self.done))
             self._bar.start()
 

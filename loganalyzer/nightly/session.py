@@ -41,8 +41,7 @@ class Session:
     recovered: list[Path] = field(default_factory=list)
 
     @classmethod
-    def open(cls, state_path: Path | None, history_dir: Path | None, wait: bool = False,
-             on_wait=None) -> Session:
+    def open(cls, state_path: Path | None, history_dir: Path | None, wait: bool = False, on_wait=None) -> Session:
         """Lock ``state_path`` (default: inside ``history_dir``), load it, undo an uncommitted run's history."""
         if state_path is None:
             if history_dir is None:
@@ -80,8 +79,13 @@ class Session:
             tables = {name: getattr(result, name) for name in hist.TABLES if hasattr(result, name)}
             if "events" in tables:
                 streams = self.state.run_streams
-                tables["events"] = tables["events"].select(EVENT_COLUMNS).with_columns(
-                    pl.col("source").replace_strict(streams, default=None, return_dtype=pl.String).alias("stream"))
+                tables["events"] = (
+                    tables["events"]
+                    .select(EVENT_COLUMNS)
+                    .with_columns(
+                        pl.col("source").replace_strict(streams, default=None, return_dtype=pl.String).alias("stream")
+                    )
+                )
             journal = _beside(self.state_path, ".journal")
             written = hist.append(self.history_dir, tables, self.run_id, self.run_at, journal)
             checkpoint("history")

@@ -92,10 +92,14 @@ class State:
 
     def to_json(self) -> str:
         data = {
-            "format": FORMAT, "generation": self.generation,
-            "last_run_id": self.last_run_id, "last_success": self.last_success, "saved": self.now,
+            "format": FORMAT,
+            "generation": self.generation,
+            "last_run_id": self.last_run_id,
+            "last_success": self.last_success,
+            "saved": self.now,
             "streams": [asdict(s) for s in self.streams.values()],
-            "files": self.files, "archives": self.archives,
+            "files": self.files,
+            "archives": self.archives,
             "incidents": [asdict(i) for i in self.incidents.values()],
         }
         return json.dumps(data, indent=1, sort_keys=True)
@@ -116,9 +120,12 @@ def load(path: Path) -> State:
         streams = [Stream(**s) for s in data["streams"]]
         incidents = [OpenIncident(**i) for i in data["incidents"]]
         return State(
-            generation=int(data["generation"]), last_run_id=data.get("last_run_id"),
-            last_success=data.get("last_success"), streams={s.id: s for s in streams},
-            files=dict(data["files"]), archives=dict(data["archives"]),
+            generation=int(data["generation"]),
+            last_run_id=data.get("last_run_id"),
+            last_success=data.get("last_success"),
+            streams={s.id: s for s in streams},
+            files=dict(data["files"]),
+            archives=dict(data["archives"]),
             incidents={(i.signature_id, i.host): i for i in incidents},
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

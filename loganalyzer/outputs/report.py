@@ -38,20 +38,32 @@ def render_html(data: ReportData, generated: dt.datetime | None = None) -> str:
     if spec is None:
         note = "No incident has timestamps, so there is nothing to draw."
     else:
-        note = ("Each bar is an incident on one host, from first to last event, coloured by severity; the grey "
-                "area behind is matched events per minute. Hover a bar for details, click it to open the incident.")
+        note = (
+            "Each bar is an incident on one host, from first to last event, coloured by severity; the grey "
+            "area behind is matched events per minute. Hover a bar for details, click it to open the incident."
+        )
         if untimed:
             note += f" {untimed} incident(s) without timestamps are not drawn."
     table_html, details = sections.incidents(data)
     packed_details = pack(json.dumps(details, ensure_ascii=False, separators=(",", ":")))
-    packed = "\n".join(f'<!-- {a.about} -->\n<script type="application/octet-stream" id="asset-{a.name}">'
-                       f"{a.data}</script>" for a in assets())
+    packed = "\n".join(
+        f'<!-- {a.about} -->\n<script type="application/octet-stream" id="asset-{a.name}">{a.data}</script>'
+        for a in assets()
+    )
     title = f"loganalyzer report — {data.incidents.height} incident(s)"
     return string.Template(_template("report.html")).substitute(
-        title=sections.esc(title), css=_template("report.css"), header=sections.header(ov, data, generated),
-        cards=sections.cards(ov, data), timeline_note=sections.esc(note), spec=_json(spec),
-        incidents=table_html, unmatched=sections.unmatched(data), sources=sections.sources(data),
-        certificates=sections.certificates(data), details=packed_details, assets=packed,
+        title=sections.esc(title),
+        css=_template("report.css"),
+        header=sections.header(ov, data, generated),
+        cards=sections.cards(ov, data),
+        timeline_note=sections.esc(note),
+        spec=_json(spec),
+        incidents=table_html,
+        unmatched=sections.unmatched(data),
+        sources=sections.sources(data),
+        certificates=sections.certificates(data),
+        details=packed_details,
+        assets=packed,
         js=_template("report.js"),
     )
 

@@ -19,8 +19,7 @@ from pathlib import Path
 
 from loganalyzer.atomic import atomic_write
 
-MISSING = ("report.html needs the 'report' extra: pip install 'loganalyzer[report]' "
-           "(vl-convert-python and itables)")
+MISSING = "report.html needs the 'report' extra: pip install 'loganalyzer[report]' (vl-convert-python and itables)"
 
 
 class MissingDependency(RuntimeError):
@@ -64,15 +63,26 @@ def assets() -> tuple[Asset, ...]:
     """(vega, datatables JS, datatables CSS); raises MissingDependency if the packages are missing."""
     try:
         import vl_convert
+
         itables_html = resources.files("itables") / "html"
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise MissingDependency(MISSING) from exc
     vl = vl_convert.get_vegalite_versions()[-1]
     return (
-        Asset("vega", f"Vega, Vega-Lite {vl} and vega-embed (BSD-3-Clause), bundled by vl-convert-python "
-                      f"{version('vl-convert-python')}", _vega_packed()),
-        Asset("datatables", f"DataTables 2 with jQuery (MIT), from itables {version('itables')}",
-              pack((itables_html / "dt_bundle.js").read_text(encoding="utf-8"))),
-        Asset("datatables-css", "DataTables styles (MIT)",
-              pack((itables_html / "dt_bundle.css").read_text(encoding="utf-8"))),
+        Asset(
+            "vega",
+            f"Vega, Vega-Lite {vl} and vega-embed (BSD-3-Clause), bundled by vl-convert-python "
+            f"{version('vl-convert-python')}",
+            _vega_packed(),
+        ),
+        Asset(
+            "datatables",
+            f"DataTables 2 with jQuery (MIT), from itables {version('itables')}",
+            pack((itables_html / "dt_bundle.js").read_text(encoding="utf-8")),
+        ),
+        Asset(
+            "datatables-css",
+            "DataTables styles (MIT)",
+            pack((itables_html / "dt_bundle.css").read_text(encoding="utf-8")),
+        ),
     )

@@ -10,9 +10,22 @@ from typing import Any
 import polars as pl
 
 #: Columns that are lists in Parquet and ``;``-joined text in CSV.
-LIST_COLUMNS = {"sources", "references", "related", "hosts", "dns_names", "ip_addresses", "key_usage",
-                "extended_key_usage", "roles", "named_by", "ca_files", "missing_sans", "problems",
-                "problem_details"}
+LIST_COLUMNS = {
+    "sources",
+    "references",
+    "related",
+    "hosts",
+    "dns_names",
+    "ip_addresses",
+    "key_usage",
+    "extended_key_usage",
+    "roles",
+    "named_by",
+    "ca_files",
+    "missing_sans",
+    "problems",
+    "problem_details",
+}
 #: Columns that are UTC timestamps.
 TIME_COLUMNS = {"first_seen", "last_seen", "ts", "not_before", "not_after"}
 
@@ -37,8 +50,12 @@ def _normalize(frame: pl.LazyFrame) -> pl.LazyFrame:
     for name, dtype in frame.collect_schema().items():
         col = pl.col(name)
         if name in LIST_COLUMNS and dtype == pl.String:
-            exprs.append(pl.when(col.is_null() | (col == "")).then(pl.lit([], pl.List(pl.String)))
-                         .otherwise(col.str.split(";")).alias(name))
+            exprs.append(
+                pl.when(col.is_null() | (col == ""))
+                .then(pl.lit([], pl.List(pl.String)))
+                .otherwise(col.str.split(";"))
+                .alias(name)
+            )
         elif name in TIME_COLUMNS and dtype == pl.String:
             exprs.append(col.str.to_datetime(time_zone="UTC", strict=False).alias(name))
         elif name in TIME_COLUMNS and isinstance(dtype, pl.Datetime):
@@ -77,8 +94,12 @@ def load(out_dir: Path) -> ReportData:
     if incidents is None:
         raise FileNotFoundError(f"{out_dir}: no incidents table (run 'loganalyzer analyze --out {out_dir}' first)")
     return ReportData(
-        out_dir=out_dir, incidents=incidents, events=scan_table(out_dir, "events"),
-        sources=read_table(out_dir, "sources"), unmatched=read_table(out_dir, "unmatched"),
-        hosts=read_table(out_dir, "hosts"), certificates=read_table(out_dir, "certificates"),
+        out_dir=out_dir,
+        incidents=incidents,
+        events=scan_table(out_dir, "events"),
+        sources=read_table(out_dir, "sources"),
+        unmatched=read_table(out_dir, "unmatched"),
+        hosts=read_table(out_dir, "hosts"),
+        certificates=read_table(out_dir, "certificates"),
         run=read_run(out_dir),
     )

@@ -50,8 +50,10 @@ def table(frame: pl.DataFrame, columns: Iterable[str], *, table_id: str = "", cl
     """A plain HTML table of ``columns`` (those present) of ``frame``."""
     cols = [c for c in columns if c in frame.columns]
     head = "".join(f"<th>{esc(c.replace('_', ' '))}</th>" for c in cols)
-    body = "".join("<tr>" + "".join(f"<td>{esc(cell(r[c]))}</td>" for c in cols) + "</tr>"
-                   for r in frame.select(cols).iter_rows(named=True))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{esc(cell(r[c]))}</td>" for c in cols) + "</tr>"
+        for r in frame.select(cols).iter_rows(named=True)
+    )
     ident = f' id="{table_id}"' if table_id else ""
     return f'<table{ident} class="{classes}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
@@ -66,9 +68,11 @@ def _read(ov: Overview, data: ReportData) -> str:
 
 
 def header(ov: Overview, data: ReportData, generated: dt.datetime) -> str:
-    facts = [("Analyzed", ", ".join(f"<code>{esc(p)}</code>" for p in ov.paths) or "-"),
-             ("Read", _read(ov, data)),
-             ("Time range", esc(window(ov.start, ov.end)) if ov.start else "no timestamps")]
+    facts = [
+        ("Analyzed", ", ".join(f"<code>{esc(p)}</code>" for p in ov.paths) or "-"),
+        ("Read", _read(ov, data)),
+        ("Time range", esc(window(ov.start, ov.end)) if ov.start else "no timestamps"),
+    ]
     if ov.hosts:
         facts.append((f"Hosts ({len(ov.hosts)})", esc(", ".join(ov.hosts))))
     if ov.versions:
@@ -84,20 +88,31 @@ def header(ov: Overview, data: ReportData, generated: dt.datetime) -> str:
 
 
 def cards(ov: Overview, data: ReportData) -> str:
-    sev = "".join(f'<div class="tile sev-{lvl}"><div class="n">{n}</div><div>{lvl}</div></div>'
-                  for lvl, n in ov.by_severity.items())
+    sev = "".join(
+        f'<div class="tile sev-{lvl}"><div class="n">{n}</div><div>{lvl}</div></div>'
+        for lvl, n in ov.by_severity.items()
+    )
     out = [f'<div class="cards"><div class="card"><h3>Incidents by severity</h3><div class="tiles">{sev}</div></div>']
     inc = data.incidents
     if inc.height:
-        comps = (inc.group_by(pl.col("component").fill_null("?")).agg(pl.len().alias("n"), pl.col("count").sum())
-                 .sort(["n", "count"], descending=True).head(6))
+        comps = (
+            inc.group_by(pl.col("component").fill_null("?"))
+            .agg(pl.len().alias("n"), pl.col("count").sum())
+            .sort(["n", "count"], descending=True)
+            .head(6)
+        )
         items = "".join(f"<li><b>{esc(c)}</b> {n} incident(s), {k:,} events</li>" for c, n, k in comps.iter_rows())
         out.append(f'<div class="card wide"><h3>Top components</h3><ul>{items}</ul></div>')
-        sigs = (inc.group_by("signature_id").agg(pl.len().alias("n"), pl.col("count").sum(),
-                                                 pl.col("title").first())
-                .sort(["n", "count"], descending=True).head(5))
-        items = "".join(f'<li title="{esc(t)}"><code>{esc(s)}</code> <span class="muted">{n} incident(s), '
-                        f"{k:,} events</span></li>" for s, n, k, t in sigs.iter_rows())
+        sigs = (
+            inc.group_by("signature_id")
+            .agg(pl.len().alias("n"), pl.col("count").sum(), pl.col("title").first())
+            .sort(["n", "count"], descending=True)
+            .head(5)
+        )
+        items = "".join(
+            f'<li title="{esc(t)}"><code>{esc(s)}</code> <span class="muted">{n} incident(s), {k:,} events</span></li>'
+            for s, n, k, t in sigs.iter_rows()
+        )
         out.append(f'<div class="card wide sigs"><h3>Top signatures</h3><ul>{items}</ul></div>')
     out.append("</div>")
     return "".join(out)
@@ -112,8 +127,9 @@ def _evidence(raw: str | None) -> str:
         return "<pre>" + esc(json.dumps(found, indent=2)) + "</pre>" if found else "<i>none</i>"
     rows = []
     for key, value in found.items():
-        if isinstance(value, dict | list) and not (isinstance(value, list) and all(
-                isinstance(v, str | int | float) for v in value)):
+        if isinstance(value, dict | list) and not (
+            isinstance(value, list) and all(isinstance(v, str | int | float) for v in value)
+        ):
             shown = f"<pre>{esc(json.dumps(value, indent=2, ensure_ascii=False))}</pre>"
         elif isinstance(value, list):
             shown = esc(", ".join(str(v) for v in value))
@@ -150,8 +166,9 @@ def details(r: dict, related: list[str], rows: dict[str, dict]) -> str:
     if r.get("sources"):
         parts.append(("Sources", "<br>".join(f"<code>{esc(s)}</code>" for s in r["sources"])))
     if r.get("references"):
-        refs = "".join(f'<li><a href="{esc(u)}" target="_blank" rel="noopener">{esc(u)}</a></li>'
-                       for u in r["references"])
+        refs = "".join(
+            f'<li><a href="{esc(u)}" target="_blank" rel="noopener">{esc(u)}</a></li>' for u in r["references"]
+        )
         parts.append(("References", f"<ul>{refs}</ul>"))
     body = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in parts)
     return f'<div class="detail"><dl>{body}</dl></div>'
@@ -171,8 +188,7 @@ def _links(inc: pl.DataFrame) -> dict[str, list[str]]:
 
 def _select(ident: str, label: str, col: int, values: list[str]) -> str:
     opts = "".join(f'<option value="{esc(v)}">{esc(v)}</option>' for v in values)
-    return (f'<label>{label} <select id="{ident}" data-col="{col}"><option value="">all</option>{opts}'
-            f"</select></label>")
+    return f'<label>{label} <select id="{ident}" data-col="{col}"><option value="">all</option>{opts}</select></label>'
 
 
 def incidents(data: ReportData) -> tuple[str, dict[str, str]]:
@@ -198,19 +214,36 @@ def incidents(data: ReportData) -> tuple[str, dict[str, str]]:
             f'<td class="num">{r["count"]}</td>'
             f'<td data-order="{first.timestamp() if first else 0}">{when(first)}</td>'
             f'<td data-order="{last.timestamp() if last else 0}">{when(last)}</td>'
-            f'<td><code class="id">{esc(i)}</code></td></tr>')
+            f'<td><code class="id">{esc(i)}</code></td></tr>'
+        )
     present = [lvl for lvl in reversed(LEVELS) if lvl in set(inc["severity"].to_list())]
     comps = sorted({c for c in inc["component"].to_list() if c})
     hosts = sorted({r["host"] or NO_HOST for r in rows.values()})
-    filters = (f'<div class="filters">{_select("f-severity", "Severity", 1, present)}'
-               f'{_select("f-component", "Component", 3, comps)}{_select("f-host", "Host", 4, hosts)}'
-               '<label>Text <input id="f-text" type="search" placeholder="title, signature, id, host…">'
-               "</label></div>")
-    head = "".join(f"<th>{h}</th>" for h in ("", "Severity", "Title", "Component", "Host", "Count",
-                                             "First seen (UTC)", "Last seen (UTC)", "Incident"))
-    html_ = (f'<section id="incidents-section"><h2>Incidents <span class="muted">({inc.height})</span></h2>'
-             f'{filters}<table id="incidents" class="display compact"><thead><tr>{head}</tr></thead>'
-             f'<tbody>{"".join(body)}</tbody></table></section>')
+    filters = (
+        f'<div class="filters">{_select("f-severity", "Severity", 1, present)}'
+        f"{_select('f-component', 'Component', 3, comps)}{_select('f-host', 'Host', 4, hosts)}"
+        '<label>Text <input id="f-text" type="search" placeholder="title, signature, id, host…">'
+        "</label></div>"
+    )
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "",
+            "Severity",
+            "Title",
+            "Component",
+            "Host",
+            "Count",
+            "First seen (UTC)",
+            "Last seen (UTC)",
+            "Incident",
+        )
+    )
+    html_ = (
+        f'<section id="incidents-section"><h2>Incidents <span class="muted">({inc.height})</span></h2>'
+        f'{filters}<table id="incidents" class="display compact"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></section>"
+    )
     return html_, detail
 
 
@@ -219,22 +252,40 @@ def unmatched(data: ReportData) -> str:
     if frame is None:
         return ""
     if frame.is_empty():
-        return ('<section id="unmatched"><h2>Unmatched errors</h2><p>Every warning and error line matched a '
-                "known signature.</p></section>")
+        return (
+            '<section id="unmatched"><h2>Unmatched errors</h2><p>Every warning and error line matched a '
+            "known signature.</p></section>"
+        )
     frame = frame.sort("count", descending=True) if "count" in frame.columns else frame
-    more = (f"<p class=muted>{frame.height - MAX_UNMATCHED} more in the unmatched table.</p>"
-            if frame.height > MAX_UNMATCHED else "")
+    more = (
+        f"<p class=muted>{frame.height - MAX_UNMATCHED} more in the unmatched table.</p>"
+        if frame.height > MAX_UNMATCHED
+        else ""
+    )
     rows = "".join(
         f"<tr><td class=num>{r['count']}</td><td>{esc(r['level'])}</td><td>{esc(r['component'])}</td>"
         f"<td><code>{esc(r['template'])}</code><div class=sample>{esc((r['sample'] or '')[:400])}</div></td>"
         f"<td>{esc(cell(r['hosts']))}</td><td>{when(r['first_seen'])}</td><td>{when(r['last_seen'])}</td></tr>"
-        for r in frame.head(MAX_UNMATCHED).iter_rows(named=True))
-    head = "".join(f"<th>{h}</th>" for h in ("Count", "Level", "Component", "Template (and a sample line)", "Hosts",
-                                             "First seen (UTC)", "Last seen (UTC)"))
-    return (f'<section id="unmatched"><h2>Unmatched errors <span class="muted">({frame.height} templates)</span>'
-            "</h2><p class=muted>Warnings and errors that no signature explains, grouped by message template.</p>"
-            f'<table id="unmatched-table" class="display compact"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{rows}</tbody></table>{more}</section>")
+        for r in frame.head(MAX_UNMATCHED).iter_rows(named=True)
+    )
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "Count",
+            "Level",
+            "Component",
+            "Template (and a sample line)",
+            "Hosts",
+            "First seen (UTC)",
+            "Last seen (UTC)",
+        )
+    )
+    return (
+        f'<section id="unmatched"><h2>Unmatched errors <span class="muted">({frame.height} templates)</span>'
+        "</h2><p class=muted>Warnings and errors that no signature explains, grouped by message template.</p>"
+        f'<table id="unmatched-table" class="display compact"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table>{more}</section>"
+    )
 
 
 def sources(data: ReportData) -> str:
@@ -243,8 +294,10 @@ def sources(data: ReportData) -> str:
     bad = data.sources.filter(pl.col("status") != "ok")
     if bad.is_empty():
         return ""
-    return (f'<section id="sources"><h2>Sources skipped or failed <span class="muted">({bad.height})</span></h2>'
-            f'{table(bad, ("source", "format", "status", "error", "bytes", "lines"))}</section>')
+    return (
+        f'<section id="sources"><h2>Sources skipped or failed <span class="muted">({bad.height})</span></h2>'
+        f"{table(bad, ('source', 'format', 'status', 'error', 'bytes', 'lines'))}</section>"
+    )
 
 
 def certificates(data: ReportData) -> str:
@@ -257,7 +310,19 @@ def certificates(data: ReportData) -> str:
     n_bad = int((probs > 0).sum()) if probs is not None else 0
     if probs is not None:
         certs = certs.with_columns(probs.alias("_n")).sort("_n", descending=True)
-    cols = ("path", "common_name", "roles", "not_after", "problem_details", "missing_sans", "key_matches",
-            "issuer", "dns_names", "ip_addresses")
-    return (f'<section id="certificates"><h2>Certificates <span class="muted">({certs.height}, {n_bad} with '
-            f"problems)</span></h2>{table(certs, cols)}</section>")
+    cols = (
+        "path",
+        "common_name",
+        "roles",
+        "not_after",
+        "problem_details",
+        "missing_sans",
+        "key_matches",
+        "issuer",
+        "dns_names",
+        "ip_addresses",
+    )
+    return (
+        f'<section id="certificates"><h2>Certificates <span class="muted">({certs.height}, {n_bad} with '
+        f"problems)</span></h2>{table(certs, cols)}</section>"
+    )

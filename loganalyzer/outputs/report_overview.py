@@ -69,10 +69,12 @@ def _versions(hosts: pl.DataFrame | None) -> list[str]:
     if hosts is None or hosts.is_empty() or "version" not in hosts.columns:
         return []
     comp = pl.col("component") if "component" in hosts.columns else pl.lit("")
-    grouped = (hosts.filter(pl.col("version").is_not_null())
-               .group_by(comp.fill_null("").alias("c"), pl.col("version"))
-               .agg(pl.col("host").drop_nulls().unique().sort() if "host" in hosts.columns else pl.len())
-               .sort("c", "version"))
+    grouped = (
+        hosts.filter(pl.col("version").is_not_null())
+        .group_by(comp.fill_null("").alias("c"), pl.col("version"))
+        .agg(pl.col("host").drop_nulls().unique().sort() if "host" in hosts.columns else pl.len())
+        .sort("c", "version")
+    )
     out = []
     for c, version, names in grouped.iter_rows():
         who = f" ({', '.join(names)})" if isinstance(names, list) and names else ""

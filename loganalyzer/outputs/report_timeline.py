@@ -27,9 +27,14 @@ def event_rate(events: pl.LazyFrame | None, start: dt.datetime, end: dt.datetime
     if events is None:
         return [], step
     every = f"{step}m"
-    counts = (events.select(pl.col("ts")).drop_nulls()
-              .filter(pl.col("ts").is_between(start, end))
-              .group_by(pl.col("ts").dt.truncate(every)).len().collect())
+    counts = (
+        events.select(pl.col("ts"))
+        .drop_nulls()
+        .filter(pl.col("ts").is_between(start, end))
+        .group_by(pl.col("ts").dt.truncate(every))
+        .len()
+        .collect()
+    )
     if counts.is_empty():
         return [], step
     first = pl.Series([start]).dt.truncate(every)[0]
@@ -51,11 +56,19 @@ def _bars(incidents: pl.DataFrame) -> tuple[list[dict], list[str]]:
         host = r["host"] or NO_HOST
         lanes.setdefault(host, (r["component"] or "", host))
         last = r["last_seen"] or r["first_seen"]
-        bars.append({
-            "id": r["incident_id"], "title": r["title"], "host": host, "severity": r["severity"],
-            "signature": r["signature_id"], "count": r["count"], "start": _iso(r["first_seen"]),
-            "end": _iso(max(last, r["first_seen"] + min_width)), "window": window(r["first_seen"], last),
-        })
+        bars.append(
+            {
+                "id": r["incident_id"],
+                "title": r["title"],
+                "host": host,
+                "severity": r["severity"],
+                "signature": r["signature_id"],
+                "count": r["count"],
+                "start": _iso(r["first_seen"]),
+                "end": _iso(max(last, r["first_seen"] + min_width)),
+                "window": window(r["first_seen"], last),
+            }
+        )
     return bars, [h for h, _ in sorted(lanes.items(), key=lambda kv: kv[1])]
 
 
@@ -67,43 +80,73 @@ def spec(incidents: pl.DataFrame, events: pl.LazyFrame | None) -> dict[str, Any]
     start = min(dt.datetime.fromisoformat(b["start"]) for b in bars)
     end = max(dt.datetime.fromisoformat(b["end"]) for b in bars)
     rate, step = event_rate(events, start, end)
-    x = {"field": "start", "type": "temporal", "scale": {"type": "utc"}, "title": "time (UTC)",
-         "axis": {"format": "%b %d %H:%M", "labelOverlap": True}}
+    x = {
+        "field": "start",
+        "type": "temporal",
+        "scale": {"type": "utc"},
+        "title": "time (UTC)",
+        "axis": {"format": "%b %d %H:%M", "labelOverlap": True},
+    }
     levels = list(reversed(LEVELS))
     layer: list[dict[str, Any]] = []
     if rate:
-        layer.append({
-            "data": {"values": rate},
-            "mark": {"type": "area", "interpolate": "step-after", "color": "#94a3b8", "opacity": 0.45},
+        layer.append(
+            {
+                "data": {"values": rate},
+                "mark": {"type": "area", "interpolate": "step-after", "color": "#94a3b8", "opacity": 0.45},
+                "encoding": {
+                    "x": {**x, "field": "t"},
+                    "y": {
+                        "field": "per_min",
+                        "type": "quantitative",
+                        "title": f"events/min ({step}-min bins)",
+                        "axis": {"orient": "right", "grid": False},
+                    },
+                    "tooltip": [
+                        {
+                            "field": "t",
+                            "type": "temporal",
+                            "title": "from (UTC)",
+                            "timeUnit": "utcyearmonthdatehoursminutes",
+                        },
+                        {"field": "per_min", "type": "quantitative", "title": "events/min"},
+                    ],
+                },
+            }
+        )
+    layer.append(
+        {
+            "data": {"values": bars},
+            "mark": {"type": "bar", "cornerRadius": 2, "opacity": 0.85, "cursor": "pointer", "height": {"band": 0.6}},
             "encoding": {
-                "x": {**x, "field": "t"},
-                "y": {"field": "per_min", "type": "quantitative", "title": f"events/min ({step}-min bins)",
-                      "axis": {"orient": "right", "grid": False}},
-                "tooltip": [{"field": "t", "type": "temporal", "title": "from (UTC)",
-                             "timeUnit": "utcyearmonthdatehoursminutes"},
-                            {"field": "per_min", "type": "quantitative", "title": "events/min"}],
+                "x": x,
+                "x2": {"field": "end"},
+                "y": {"field": "host", "type": "nominal", "sort": lanes, "title": None, "axis": {"labelLimit": 180}},
+                "color": {
+                    "field": "severity",
+                    "type": "nominal",
+                    "title": "severity",
+                    "scale": {"domain": levels, "range": [COLORS[lvl] for lvl in levels]},
+                    "legend": {"orient": "top"},
+                },
+                "tooltip": [
+                    {"field": "title"},
+                    {"field": "severity"},
+                    {"field": "host"},
+                    {"field": "count", "type": "quantitative"},
+                    {"field": "window"},
+                    {"field": "id", "title": "incident"},
+                ],
             },
-        })
-    layer.append({
-        "data": {"values": bars},
-        "mark": {"type": "bar", "cornerRadius": 2, "opacity": 0.85, "cursor": "pointer", "height": {"band": 0.6}},
-        "encoding": {
-            "x": x, "x2": {"field": "end"},
-            "y": {"field": "host", "type": "nominal", "sort": lanes, "title": None,
-                  "axis": {"labelLimit": 180}},
-            "color": {"field": "severity", "type": "nominal", "title": "severity",
-                      "scale": {"domain": levels, "range": [COLORS[lvl] for lvl in levels]},
-                      "legend": {"orient": "top"}},
-            "tooltip": [{"field": "title"}, {"field": "severity"}, {"field": "host"},
-                        {"field": "count", "type": "quantitative"}, {"field": "window"},
-                        {"field": "id", "title": "incident"}],
-        },
-    })
+        }
+    )
     for item in layer[-1]["encoding"]["tooltip"]:
         item.setdefault("type", "nominal")
     return {
-        "width": "container", "height": max(120, 34 * len(lanes)),
+        "width": "container",
+        "height": max(120, 34 * len(lanes)),
         "autosize": {"type": "fit-x", "contains": "padding"},
         "config": {"view": {"stroke": None}, "font": "system-ui, sans-serif"},
-        "layer": layer, "resolve": {"scale": {"y": "independent"}},
+        "layer": layer,
+        "resolve": {"scale": {"y": "independent"}},
     }

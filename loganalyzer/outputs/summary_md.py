@@ -29,19 +29,25 @@ def _incident_table(incidents: pl.DataFrame) -> list[str]:
     shown = incidents.filter(pl.col("severity").is_in([lvl for lvl in LEVELS if rank(lvl) > rank("low")]))
     if shown.is_empty():
         return ["No incidents above `low`."]
-    out = ["| severity | title | host | count | first seen (UTC) | last seen (UTC) | incident |",
-           "|---|---|---|---:|---|---|---|"]
+    out = [
+        "| severity | title | host | count | first seen (UTC) | last seen (UTC) | incident |",
+        "|---|---|---|---:|---|---|---|",
+    ]
     for r in shown.head(MAX_ROWS).iter_rows(named=True):
-        out.append(f"| {r['severity']} | {_cell(r['title'])} | {_cell(r['host'])} | {r['count']} "
-                   f"| {when(r['first_seen'])} | {when(r['last_seen'])} | `{r['incident_id']}` |")
+        out.append(
+            f"| {r['severity']} | {_cell(r['title'])} | {_cell(r['host'])} | {r['count']} "
+            f"| {when(r['first_seen'])} | {when(r['last_seen'])} | `{r['incident_id']}` |"
+        )
     if shown.height > MAX_ROWS:
         out.append(f"\n… and {shown.height - MAX_ROWS} more in the incidents table.")
     return out
 
 
 def _line(r: dict) -> str:
-    return (f"**{r['severity']}** {r['title']} — {r['host'] or 'unknown host'}, ×{r['count']}, "
-            f"{window(r['first_seen'], r['last_seen'])} (`{r['incident_id']}`)")
+    return (
+        f"**{r['severity']}** {r['title']} — {r['host'] or 'unknown host'}, ×{r['count']}, "
+        f"{window(r['first_seen'], r['last_seen'])} (`{r['incident_id']}`)"
+    )
 
 
 def _fixes(members: list[dict]) -> list[str]:
@@ -65,8 +71,11 @@ def _chain(chain: Chain, rows: dict[str, dict], n: int) -> list[str]:
             out.append(f"- **Why:** {_quote(causes[0]['root_cause'])}")
         out += ["- **Symptoms:**"] + [f"  - {_line(s)}" for s in symptoms]
         return [*out, *_fixes(causes)]
-    out = [f"### {n}. {chain.label or 'Related incidents'}", "", "- **Related incidents** (no cause/symptom "
-           "information):"]
+    out = [
+        f"### {n}. {chain.label or 'Related incidents'}",
+        "",
+        "- **Related incidents** (no cause/symptom information):",
+    ]
     out += [f"  - {_line(s)}" for s in symptoms]
     return [*out, *_fixes(symptoms)]
 
@@ -85,8 +94,14 @@ def render(data: ReportData) -> str:
         out.append(f"Hosts: {', '.join(ov.hosts)}.")
     if ov.versions:
         out.append(f"Versions: {'; '.join(ov.versions)}.")
-    out += [f"**{inc.height} incident(s)**" + (f": {counts}." if counts else "."), "",
-            "## Incidents above low", "", *_incident_table(inc), ""]
+    out += [
+        f"**{inc.height} incident(s)**" + (f": {counts}." if counts else "."),
+        "",
+        "## Incidents above low",
+        "",
+        *_incident_table(inc),
+        "",
+    ]
     found = chains(inc)
     if found:
         rows = {r["incident_id"]: r for r in inc.iter_rows(named=True)}

@@ -7,8 +7,7 @@ from pathlib import Path
 from loganalyzer.atomic import atomic_write
 from loganalyzer.outputs.tables import write_table
 
-EVENT_COLUMNS = ("source", "line", "ts", "level", "format", "host", "signature_id", "incident_id", "message",
-                 "fields")
+EVENT_COLUMNS = ("source", "line", "ts", "level", "format", "host", "signature_id", "incident_id", "message", "fields")
 
 
 def write_run_info(out_dir: Path, info: dict) -> Path:
@@ -19,8 +18,11 @@ def write_run_info(out_dir: Path, info: dict) -> Path:
     from loganalyzer import __version__
 
     started = info.get("started")
-    data = {**info, "version": __version__,
-            "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat() if started else None}
+    data = {
+        **info,
+        "version": __version__,
+        "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat() if started else None,
+    }
     path = out_dir / "run.json"
     atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=1, default=str)))
     return path

@@ -107,8 +107,10 @@ class _Decoded(io.RawIOBase):
             self.bytes_out += len(out)
             if self.bytes_out > BOMB_MIN_BYTES and self.bytes_out > BOMB_RATIO * max(self.bytes_in, 1):
                 self.done = True
-                self.damage = (f"decompression bomb: {self.bytes_in:,} compressed bytes expanded past "
-                               f"{self.bytes_out:,}; reading stopped")
+                self.damage = (
+                    f"decompression bomb: {self.bytes_in:,} compressed bytes expanded past "
+                    f"{self.bytes_out:,}; reading stopped"
+                )
                 return out
             if out:
                 return out
@@ -117,7 +119,7 @@ class _Decoded(io.RawIOBase):
         if self.offset >= len(self.pending) and not self.done:
             self.pending, self.offset = self._next(), 0
         n = min(len(buffer), len(self.pending) - self.offset)
-        buffer[:n] = memoryview(self.pending)[self.offset:self.offset + n]
+        buffer[:n] = memoryview(self.pending)[self.offset : self.offset + n]
         self.offset += n
         return n
 
@@ -138,5 +140,10 @@ def damage(stream: BinaryIO) -> str | None:
 
 # What reading a damaged plain stream or archive member may still raise.
 DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (
-    OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, zlib.error, lzma.LZMAError,
+    OSError,
+    EOFError,
+    tarfile.TarError,
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
 )

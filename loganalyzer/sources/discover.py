@@ -66,8 +66,15 @@ def _file_source(path: Path, name: str) -> Source | Skipped:
     except OSError as exc:
         return Skipped(name, "error", f"cannot stat: {exc.strerror or exc}")
     if not stat.S_ISREG(st.st_mode):
-        kind = "FIFO" if stat.S_ISFIFO(st.st_mode) else "device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(
-            st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode) else "special file"
+        kind = (
+            "FIFO"
+            if stat.S_ISFIFO(st.st_mode)
+            else "device"
+            if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+            else "socket"
+            if stat.S_ISSOCK(st.st_mode)
+            else "special file"
+        )
         return Skipped(name, "skipped", f"not a regular file ({kind}); never read")
     if not os.access(path, os.R_OK):
         return Skipped(name, "error", "permission denied")

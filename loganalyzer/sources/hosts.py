@@ -5,8 +5,28 @@ from __future__ import annotations
 import regex
 
 GENERIC = {
-    "log", "logs", "var", "tmp", "etcd", "apisix", "k8s", "pods", "containers", "docker", "archive", "data",
-    "member", "bundle", "nginx", "openresty", "usr", "local", "opt", "current", "previous", "journal",
+    "log",
+    "logs",
+    "var",
+    "tmp",
+    "etcd",
+    "apisix",
+    "k8s",
+    "pods",
+    "containers",
+    "docker",
+    "archive",
+    "data",
+    "member",
+    "bundle",
+    "nginx",
+    "openresty",
+    "usr",
+    "local",
+    "opt",
+    "current",
+    "previous",
+    "journal",
 }
 CRI_POD_DIR = regex.compile(r"^(?P<ns>[^_/]+)_(?P<pod>[^_/]+)_[0-9a-f-]{8,}$")
 DOCKER_ID_DIR = regex.compile(r"^[0-9a-f]{12,64}$")

@@ -46,8 +46,14 @@ def _frame(chunk: bytes, first_line: int) -> pl.DataFrame:
     frame = None
     if b"\x00" not in chunk:
         frame = pl.read_csv(
-            chunk, has_header=False, separator="\x00", quote_char=None, new_columns=["raw"],
-            infer_schema=False, encoding="utf8-lossy", raise_if_empty=False,
+            chunk,
+            has_header=False,
+            separator="\x00",
+            quote_char=None,
+            new_columns=["raw"],
+            infer_schema=False,
+            encoding="utf8-lossy",
+            raise_if_empty=False,
         )
         if frame.width != 1:
             frame = None
@@ -57,7 +63,8 @@ def _frame(chunk: bytes, first_line: int) -> pl.DataFrame:
         if text.endswith("\n"):
             lines.pop()
         frame = pl.DataFrame({"raw": lines}, schema={"raw": pl.String}).with_columns(
-            pl.col("raw").str.strip_suffix("\r"))
+            pl.col("raw").str.strip_suffix("\r")
+        )
     if frame["raw"].null_count():
         frame = frame.with_columns(pl.col("raw").fill_null(""))
     return frame.with_row_index("line", offset=first_line).with_columns(pl.col("line").cast(pl.Int64))
@@ -121,19 +128,19 @@ class Reader:
                     return
             if not block:
                 if carry:
-                    next_line += (yield from self._emit([carry], next_line))
+                    next_line += yield from self._emit([carry], next_line)
                 return
             cut = block.rfind(b"\n")
             if cut < 0:
                 carry += block
                 if len(carry) > MAX_LINE_BYTES:  # one enormous line: keep its first MiB, skip the rest
-                    next_line += (yield from self._emit([self._cut_long_line(carry, stream, next_line)], next_line))
+                    next_line += yield from self._emit([self._cut_long_line(carry, stream, next_line)], next_line)
                     carry = b""
                 continue
             pieces = [carry, memoryview(block)[: cut + 1]]
-            carry = block[cut + 1:]
+            carry = block[cut + 1 :]
             del block  # from here the pieces are the only reference: _emit frees them once they are joined
-            next_line += (yield from self._emit(pieces, next_line))
+            next_line += yield from self._emit(pieces, next_line)
 
     def _cut_long_line(self, data: bytes, stream, line_no: int) -> bytes:
         """The first MAX_LINE_BYTES of a line; the rest is skipped up to its newline."""
@@ -145,7 +152,7 @@ class Reader:
             if not rest or failed:
                 break
         newline = b"\n" in rest
-        tail = rest[rest.index(b"\n") + 1:] if newline else b""
+        tail = rest[rest.index(b"\n") + 1 :] if newline else b""
         dropped -= len(tail) + newline  # the line's own newline is the one the cut line keeps
         self._pending = tail  # the start of the next line(s), read again by _read
         self.stats.bytes += dropped + newline - 1  # _emit counts the cut line with a newline

@@ -104,7 +104,7 @@ class _ObjectStream(io.RawIOBase):
             self._off = 0
             self._want = min(self._want * 2, MAX_FETCH)
         n = min(len(buffer), len(self._buf) - self._off)
-        buffer[:n] = memoryview(self._buf)[self._off:self._off + n]
+        buffer[:n] = memoryview(self._buf)[self._off : self._off + n]
         self._off += n
         return n
 
@@ -165,7 +165,7 @@ def _mtime(info: dict[str, Any]) -> float | None:
 
 def _relative(path: str, base: str) -> str:
     base = base.rstrip("/")
-    return path[len(base) + 1:] if base and path.startswith(base + "/") else path.rsplit("/", 1)[-1]
+    return path[len(base) + 1 :] if base and path.startswith(base + "/") else path.rsplit("/", 1)[-1]
 
 
 def _glob_base(path: str) -> str:
@@ -222,6 +222,7 @@ def discover_remote(url: str, storage_options: dict[str, Any] | None = None) -> 
         return out
     frozen = tuple(sorted(options.items()))
     for name, p, info in listing:
-        out.sources.append(Source(name, None, RemoteOpener(fs.unstrip_protocol(p), frozen), info.get("size"),
-                                  _mtime(info)))
+        out.sources.append(
+            Source(name, None, RemoteOpener(fs.unstrip_protocol(p), frozen), info.get("size"), _mtime(info))
+        )
     return out

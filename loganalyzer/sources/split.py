@@ -108,16 +108,23 @@ def plan(source: Source, chunk: int, split_bytes: int = SPLIT_BYTES) -> tuple[li
             for k in range(1, parts):
                 target = -(-(start + k * step) // chunk) * chunk
                 cut = _boundary(f, target, cuts[-1], chunk) if target < size else None
-                if (cut is not None and cut > cuts[-1] and cut < size and _text_head(f, cut)
-                        and _wrapper(f, cut, chunk, size) == wrapper):
+                if (
+                    cut is not None
+                    and cut > cuts[-1]
+                    and cut < size
+                    and _text_head(f, cut)
+                    and _wrapper(f, cut, chunk, size) == wrapper
+                ):
                     cuts.append(cut)
     except OSError:
         return [source], None  # scanning it whole reports the problem as a local run does
     if len(cuts) == 1:
         return [source], None
     ends = [*cuts[1:], source.end_bytes]
-    pieces = [dataclasses.replace(source, resume_bytes=a, end_bytes=b, resume_lines=source.resume_lines if i == 0
-                                  else 0) for i, (a, b) in enumerate(zip(cuts, ends, strict=True))]
+    pieces = [
+        dataclasses.replace(source, resume_bytes=a, end_bytes=b, resume_lines=source.resume_lines if i == 0 else 0)
+        for i, (a, b) in enumerate(zip(cuts, ends, strict=True))
+    ]
     return pieces, wrapper
 
 

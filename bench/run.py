@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Benchmark loganalyzer against ripgrep and a naive Python regex loop on the shared corpus.
+"""Benchmark loganalyzer against ripgrep and a naive regex loop on the generated corpus (tools.bundlegen).
 
     .venv/bin/python bench/run.py                  # 1000 MB plain + mixed bundles, 3 interleaved runs
     .venv/bin/python bench/run.py --size-mb 200    # smaller
     .venv/bin/python bench/run.py --big            # also a 4000 MB plain run
 
-Bundles are generated into bench/work/ (git-ignored) by ../shared/bench/gen_corpus.py and reused when
+Bundles are generated into bench/work/ (git-ignored) by ``python -m tools.bundlegen`` and reused when
 one of the same size exists. Results go to bench/RESULTS.md. Standard library + polars only.
 """
 
@@ -62,13 +62,6 @@ print(done, hits, len(compiled))
 # ----------------------------------------------------------------------------- helpers
 
 
-def find_generator() -> Path:
-    for cand in (REPO.parent / "shared" / "bench" / "gen_corpus.py", Path("/work/shared/bench/gen_corpus.py")):
-        if cand.is_file():
-            return cand
-    sys.exit("gen_corpus.py not found (looked in <repo>/../shared/bench and /work/shared/bench)")
-
-
 def loganalyzer_bin() -> str:
     cand = VENV_BIN / "loganalyzer"
     return str(cand) if cand.exists() else (shutil.which("loganalyzer") or "loganalyzer")
@@ -85,11 +78,11 @@ def bundle(size_mb: float, plain: bool) -> Path:
         return out
     if out.exists():
         shutil.rmtree(out)
-    cmd = [sys.executable, str(find_generator()), str(out), "--size-mb", f"{size_mb:g}"]
+    cmd = [sys.executable, "-m", "tools.bundlegen", str(out), "--size-mb", f"{size_mb:g}"]
     if plain:
         cmd.append("--plain")
     print("generating:", " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, cwd=REPO)
     return out
 
 

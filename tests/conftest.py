@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_LOGS = REPO / "sample_logs"
+
+# Hermetic: the catalogue cache, report assets and tuning defaults live in a folder of this test session,
+# never in the user's ~/.cache or ~/.config (set before anything imports loganalyzer).
+_HOME = Path(tempfile.mkdtemp(prefix="loganalyzer-tests-"))
+os.environ["XDG_CACHE_HOME"] = str(_HOME / "cache")
+os.environ["XDG_CONFIG_HOME"] = str(_HOME / "config")
 
 
 def tar_bytes(members: dict[str, bytes], mode: str = "w") -> bytes:
@@ -27,13 +35,6 @@ def tar_bytes(members: dict[str, bytes], mode: str = "w") -> bytes:
     return buf.getvalue()
 
 
-def shared_dir() -> Path | None:
-    for candidate in (REPO.parent / "shared", Path("/work/shared")):
-        if (candidate / "bench" / "gen_corpus.py").is_file():
-            return candidate
-    return None
-
-
 @pytest.fixture(scope="session")
 def catalogue():
     from loganalyzer.catalogue import load_or_raise
@@ -42,11 +43,8 @@ def catalogue():
 
 
 def generate(out: Path, size_mb: float, plain: bool) -> dict:
-    shared = shared_dir()
-    if shared is None:
-        pytest.fail("../shared/bench/gen_corpus.py is missing; the corpus tests need it")
-    args = [sys.executable, str(shared / "bench" / "gen_corpus.py"), str(out), "--size-mb", str(size_mb)]
-    subprocess.run([*args, "--plain"] if plain else args, check=True, capture_output=True)
+    args = [sys.executable, "-m", "tools.bundlegen", str(out), "--size-mb", str(size_mb)]
+    subprocess.run([*args, "--plain"] if plain else args, check=True, capture_output=True, cwd=REPO)
     return json.loads((out / "truth.json").read_text())
 
 
@@ -63,7 +61,7 @@ def _analysis(bundle: tuple[Path, dict], catalogue):
 
 @pytest.fixture(scope="session")
 def plain_bundle(tmp_path_factory) -> tuple[Path, dict]:
-    """A ~4 MB uncompressed bundle from gen_corpus.py and its truth."""
+    """A ~4 MB uncompressed bundle from tools.bundlegen and its truth."""
     return _bundle(tmp_path_factory, plain=True)
 
 

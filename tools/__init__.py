@@ -1,0 +1,1 @@
+"""Maintainer tools: the bundle generator (tests and benchmark), upstream inventories."""

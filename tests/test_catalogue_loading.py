@@ -152,3 +152,20 @@ def test_parsed_files_are_cached_and_a_changed_file_is_parsed_again(tmp_path, mo
     assert problems_of(folder) == [] and parsed == []  # unchanged: from the cache
     path.write_text(GOOD.replace('severity = "medium"', 'severity = "severe!"'))
     assert any("severity 'severe!'" in p for p in problems_of(folder)) and parsed == [path]
+
+
+def test_a_change_to_the_code_that_builds_verdicts_is_not_served_from_the_cache(tmp_path, monkeypatch):
+    import importlib
+
+    load_module = importlib.import_module("loganalyzer.catalogue.load")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "mine"
+    write(folder, GOOD)
+    assert problems_of(folder) == []
+    parsed = []
+    real = load_module.parse_signature
+    monkeypatch.setattr(load_module, "parse_signature", lambda p: parsed.append(p) or real(p))
+    # the same files, but another build of the code (a new validation rule, a fixed bug): parsed again
+    monkeypatch.setattr(load_module, "code_digest", lambda: "another build of the code")
+    assert problems_of(folder) == [] and len(parsed) == 1
+    assert len(list((tmp_path / "cache" / "loganalyzer").glob("catalogue-*.pickle"))) == 2

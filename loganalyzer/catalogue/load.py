@@ -6,6 +6,7 @@ and regexes readable (literal strings need no escaping), and reports syntax erro
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tomllib
@@ -308,13 +309,26 @@ def _template_problems(template: object, groups: set[str]) -> list[str]:
 CACHE_VERSION = 1
 
 
+@functools.cache
+def code_digest() -> str:
+    """A digest of the code that turns signature files into verdicts: every module of the package and the
+    versions of the regex engines that validate them. A changed line of code never reuses a stale cache."""
+    import hashlib
+    from importlib.metadata import version
+
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.sha1(f"{CACHE_VERSION}|polars {version('polars')}|regex {version('regex')}".encode())
+    for path in sorted(package.rglob("*.py")):
+        h.update(str(path.relative_to(package)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 def _cache_path(folder: Path) -> Path:
     import hashlib
 
-    from loganalyzer import __version__
-
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "loganalyzer"
-    key = hashlib.sha1(f"{CACHE_VERSION}|{__version__}|{folder.resolve()}".encode()).hexdigest()[:16]
+    key = hashlib.sha1(f"{code_digest()}|{folder.resolve()}".encode()).hexdigest()[:16]
     return base / f"catalogue-{key}.pickle"
 
 

@@ -314,10 +314,12 @@ def code_digest() -> str:
     """A digest of the code that turns signature files into verdicts: every module of the package and the
     versions of the regex engines that validate them. A changed line of code never reuses a stale cache."""
     import hashlib
-    from importlib.metadata import version
+    from importlib.util import find_spec
 
     package = Path(__file__).resolve().parent.parent
-    h = hashlib.sha1(f"{CACHE_VERSION}|polars {version('polars')}|regex {version('regex')}".encode())
+    # polars (which validates the regexes) by its installed files, without importing it or reading metadata
+    engine = [(s.origin, os.stat(s.origin).st_mtime_ns) for s in [find_spec("polars")] if s and s.origin]
+    h = hashlib.sha1(f"{CACHE_VERSION}|regex {regex.__version__}|polars {engine}".encode())
     for path in sorted(package.rglob("*.py")):
         h.update(str(path.relative_to(package)).encode())
         h.update(path.read_bytes())

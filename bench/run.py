@@ -5,7 +5,7 @@
     .venv/bin/python bench/run.py --size-mb 200    # smaller
     .venv/bin/python bench/run.py --big            # also a 4000 MB plain run
 
-Bundles are generated into bench/work/ (git-ignored) by ``python -m tools.bundlegen`` and reused when
+Bundles are generated into bench/corpora/ (git-ignored) by ``python -m tools.bundlegen`` and reused when
 one of the same size exists. Results go to bench/RESULTS.md. Standard library + polars only.
 """
 
@@ -29,7 +29,7 @@ import polars as pl
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
-WORK = BENCH / "work"
+WORK = BENCH / "corpora"
 MB = 1024 * 1024
 VENV_BIN = Path(sys.executable).parent
 NAMED_GROUP = re.compile(r"(?<!\\)\(\?P?<(?=[A-Za-z_])[A-Za-z0-9_]*>")

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from loganalyzer.outputs.safe_text import clean, safe
+
 HEADLINE = "missing_client_auth_eku"
 SEVERE = {
     "missing_client_auth_eku",
@@ -42,9 +44,9 @@ def show(
         for col in ("path", "role", "subject / SANs", "valid until", "EKU", "key", "problems"):
             table.add_column(col, overflow="fold")
         for row in certificates.iter_rows(named=True):
-            path = row["path"] + (f" #{row['index']}" if row["index"] else "")
-            names = ", ".join([*(row["dns_names"] or []), *(row["ip_addresses"] or [])])
-            who = Text(row["common_name"] or row["subject"] or "-")
+            path = clean(row["path"]) + (f" #{row['index']}" if row["index"] else "")
+            names = clean(", ".join([*(row["dns_names"] or []), *(row["ip_addresses"] or [])]))
+            who = Text(clean(row["common_name"] or row["subject"] or "-"))
             if names:
                 who.append(f"\n{names}", style="dim")
             key = (
@@ -54,13 +56,13 @@ def show(
             )
             problems = Text()
             for i, code in enumerate(row["problems"] or []):
-                problems.append(("\n" if i else "") + code, style=_style(code))
+                problems.append(("\n" if i else "") + clean(code), style=_style(code))
             table.add_row(
                 Text(path),
-                Text(", ".join(row["roles"] or []) or "-"),
+                Text(clean(", ".join(row["roles"] or []) or "-")),
                 who,
                 _date(row["not_after"]),
-                Text(", ".join(row["extended_key_usage"] or []) or ("(any)" if row["subject"] else "-")),
+                Text(clean(", ".join(row["extended_key_usage"] or []) or ("(any)" if row["subject"] else "-"))),
                 Text(key),
                 problems if row["problems"] else Text("ok", style="green"),
             )
@@ -68,11 +70,11 @@ def show(
     for row in with_problems.iter_rows(named=True):
         for detail in row["problem_details"] or []:
             code, _, text = detail.partition(": ")
-            line = Text(f"{row['path']}: ")
-            line.append(code, style=_style(code))
-            line.append(f" — {text}")
+            line = Text(f"{clean(row['path'])}: ")
+            line.append(clean(code), style=_style(code))
+            line.append(f" — {clean(text)}")
             console.print(line)
     for note in notes:
-        console.print(Text(f"note: {note}", style="dim"))
+        console.print(Text(f"note: {clean(note)}", style="dim"))
     if written:
-        console.print(f"\nTable written to {out_dir}: " + ", ".join(p.name for p in written))
+        console.print(f"\nTable written to {safe(out_dir)}: " + ", ".join(safe(p.name) for p in written))

@@ -11,7 +11,9 @@ EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_NO_INPUT = 0, 1, 2, 3
 
 
 def err(message: str) -> None:
-    print(f"loganalyzer: {message}", file=sys.stderr)
+    from loganalyzer.outputs.safe_text import clean
+
+    print(f"loganalyzer: {clean(message)}", file=sys.stderr)
 
 
 def load_catalogue(extra: list[Path] | None = None, *, include_shipped: bool = True, strict: bool = True):

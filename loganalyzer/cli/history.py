@@ -56,6 +56,7 @@ def _print_table(table) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from loganalyzer.outputs.safe_text import safe
     from loganalyzer.outputs.terminal import STYLE
 
     console = Console()
@@ -75,13 +76,13 @@ def _print_table(table) -> None:
         style = STYLE.get(row["severity"], "default")
         out.add_row(
             f"[{style}]{row['severity']}[/]",
-            row["signature_id"],
-            row["host"] or "-",
+            safe(row["signature_id"]),
+            safe(row["host"] or "-"),
             f"{row['count']:,}",
             when(row["first_seen"]),
             when(row["last_seen"]),
             str(row["runs"]),
-            row["incident_id"],
+            safe(row["incident_id"]),
         )
     console.print(out)
     console.print(f"{table.height} incident(s).")

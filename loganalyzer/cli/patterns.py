@@ -48,11 +48,13 @@ def list_(
     from rich.console import Console
     from rich.table import Table
 
+    from loganalyzer.outputs.safe_text import safe
+
     table = Table(header_style="bold")
     for col in ("id", "severity", "title"):
         table.add_column(col, overflow="fold")
     for s in sorted(catalogue, key=lambda s: s.id):
-        table.add_row(s.id, s.severity, s.title)
+        table.add_row(safe(s.id), safe(s.severity), safe(s.title))
     Console().print(table)
     print(f"{len(catalogue)} signatures")
 

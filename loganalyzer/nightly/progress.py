@@ -49,11 +49,13 @@ class ScanProgress:
             self._bar.start()
 
     def __call__(self, row: dict) -> None:
+        from loganalyzer.outputs.safe_text import safe
+
         name = row["source"].split("!", 1)[0]  # archive members count as their archive
         with self._lock:
             self.done.add(name)
             if self._bar is not None:
-                self._bar.update(self._task, completed=len(self.done), description=name.rsplit("/", 1)[-1][:40])
+                self._bar.update(self._task, completed=len(self.done), description=safe(name.rsplit("/", 1)[-1][:40]))
 
     def close(self) -> None:
         with self._lock:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import polars as pl
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from loganalyzer.outputs.safe_text import safe
 from loganalyzer.severity import LEVELS
 
 STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -42,12 +42,12 @@ def summary(
         for row in incidents.head(MAX_ROWS).iter_rows(named=True):
             table.add_row(
                 f"[{STYLE[row['severity']]}]{row['severity']}[/]",
-                row["signature_id"],
-                row["host"] or "-",
+                safe(row["signature_id"]),
+                safe(row["host"] or "-"),
                 str(row["count"]),
                 _when(row["first_seen"]),
                 _when(row["last_seen"]),
-                row["title"],
+                safe(row["title"]),
             )
         console.print(table)
         if incidents.height > MAX_ROWS:
@@ -55,24 +55,26 @@ def summary(
         top = incidents.filter(pl.col("severity").is_in(["critical", "high"])).head(5)
         for row in top.iter_rows(named=True):
             console.print(
-                f"\n[{STYLE[row['severity']]}]{row['severity'].upper()}[/] [bold]{row['title']}[/]"
-                f" — {row['host'] or '?'} ×{row['count']}"
+                f"\n[{STYLE[row['severity']]}]{row['severity'].upper()}[/] [bold]{safe(row['title'])}[/]"
+                f" — {safe(row['host'] or '?')} ×{row['count']}"
             )
-            console.print(f"[bold]Why:[/] {row['root_cause']}")
-            console.print(f"[bold]Fix:[/] {row['fix']}")
+            console.print(f"[bold]Why:[/] {safe(row['root_cause'])}")
+            console.print(f"[bold]Fix:[/] {safe(row['fix'])}")
     if "role" in incidents.columns:
         by_id = {r["incident_id"]: r for r in incidents.iter_rows(named=True)}
         for cause in incidents.filter(pl.col("role") == "cause").iter_rows(named=True):
             symptoms = [by_id[i] for i in cause["related"] if i in by_id]
             if symptoms:
-                console.print(f"\n[bold]Chain:[/] {escape(cause['chain'] or '')}")
+                console.print(f"\n[bold]Chain:[/] {safe(cause['chain'] or '')}")
                 console.print(
-                    f"  {cause['signature_id']} ({cause['host'] or '?'}) → "
-                    + ", ".join(f"{s['signature_id']} ({s['host'] or '?'})" for s in symptoms)
+                    f"  {safe(cause['signature_id'])} ({safe(cause['host'] or '?')}) → "
+                    + ", ".join(f"{safe(s['signature_id'])} ({safe(s['host'] or '?')})" for s in symptoms)
                 )
     if unmatched is not None and unmatched.height:
         console.print(f"\n[bold]Unknown warnings and errors[/] (no signature; {unmatched.height} template(s)):")
         for row in unmatched.head(5).iter_rows(named=True):
-            console.print(f"  {row['count']:>6} × {escape('[' + row['level'] + ']')} {escape(row['template'][:140])}")
+            console.print(
+                f"  {row['count']:>6} × {safe('[' + str(row['level']) + ']')} {safe(str(row['template'])[:140])}"
+            )
     if written:
-        console.print(f"\nTables written to {out_dir}: " + ", ".join(p.name for p in written))
+        console.print(f"\nTables written to {safe(out_dir)}: " + ", ".join(safe(p.name) for p in written))

@@ -14,6 +14,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click help: starting rich's help renderer costs more than the rest of start-up
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from loganalyzer import __version__
+
+        print(__version__)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", callback=_version, is_eager=True
+    ),
+) -> None:
+    """Find known etcd and Apache APISIX failures in logs, and say why they happen and how to fix them."""
+
+
 app.command("analyze")(analyze.analyze)
 app.command("explain")(explain.explain)
 app.command("certs")(certs.certs)
@@ -29,4 +48,19 @@ def main() -> None:
     # "incidents found". Tables and state are written atomically, so stopping here loses nothing.
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    app()
+    try:
+        app()
+    except Exception as exc:  # SPEC: the run failed → exit 4, one line (1 means only "incidents found")
+        import errno
+        import os
+        import sys
+        import traceback
+
+        if os.environ.get("LOGANALYZER_DEBUG") == "1":
+            traceback.print_exc()
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            print(f"loganalyzer: disk full: {exc}", file=sys.stderr)
+        else:
+            hint = "" if os.environ.get("LOGANALYZER_DEBUG") == "1" else " (set LOGANALYZER_DEBUG=1 for a traceback)"
+            print(f"loganalyzer: internal error: {type(exc).__name__}: {exc}{hint}", file=sys.stderr)
+        sys.exit(4)

@@ -12,6 +12,8 @@ from loganalyzer.cli.common import (
     EXIT_NO_INPUT,
     EXIT_OK,
     EXIT_USAGE,
+    check_out_dir,
+    check_out_file,
     err,
     load_catalogue,
     table_formats,
@@ -105,6 +107,14 @@ def analyze(
         err(f"--timezone '{timezone}' is not a known time zone (e.g. UTC, Europe/Berlin)")
         raise typer.Exit(EXIT_USAGE) from None
     since_t, until_t = time_range(since, until)
+    # SPEC: an output that cannot be written is a usage error, found before any input is read.
+    check_out_dir("--out", out)
+    if state:
+        check_out_file("--state", state)
+    if history:
+        check_out_dir("--history", history)
+    if metrics:
+        check_out_file("--metrics", metrics)
 
     started = time.time()
     catalogue, catalogue_problems = load_catalogue(patterns, strict=False)

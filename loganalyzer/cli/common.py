@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_NO_INPUT = 0, 1, 2, 3
+EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_NO_INPUT, EXIT_FAILED = 0, 1, 2, 3, 4
 
 
 def err(message: str) -> None:
@@ -58,3 +58,41 @@ def time_range(since: str | None, until: str | None):
     except ValueError as exc:
         err(str(exc))
         raise typer.Exit(EXIT_USAGE) from None
+
+
+def _writable_dir(path: Path) -> str | None:
+    """Why the folder ``path`` cannot be used (or created) for writing, or None if it can."""
+    import os
+
+    probe = path
+    while not probe.exists():
+        if probe.is_symlink():
+            return f"{probe}: a dangling symbolic link"
+        parent = probe.parent
+        if parent == probe:
+            break
+        probe = parent
+    if not probe.is_dir():
+        return "not a directory" if probe == path else f"{probe} is not a directory"
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return "not writable" if probe == path else f"{probe} is not writable"
+    return None
+
+
+def check_out_dir(option: str, path: Path) -> None:
+    """``path`` is a writable folder or one that can be created; otherwise exit 2 naming ``option``."""
+    problem = _writable_dir(path)
+    if problem:
+        err(f"{option} {path}: {problem}")
+        raise typer.Exit(EXIT_USAGE)
+
+
+def check_out_file(option: str, path: Path) -> None:
+    """``path`` is a file that can be written: not a folder, and its parent a writable (or creatable) folder."""
+    if path.is_dir():
+        err(f"{option} {path}: is a directory")
+        raise typer.Exit(EXIT_USAGE)
+    problem = _writable_dir(path.parent)
+    if problem:
+        err(f"{option} {path}: {problem}")
+        raise typer.Exit(EXIT_USAGE)
